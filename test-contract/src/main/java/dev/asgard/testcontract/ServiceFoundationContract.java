@@ -1,0 +1,232 @@
+package dev.asgard.testcontract;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Message;
+
+import dev.asgard.commons.events.EventHeaders;
+import dev.asgard.commons.events.EventPublisher;
+import dev.asgard.commons.events.ReceivedEvent;
+import dev.asgard.testsupport.TestTokens;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import grpc.health.v1.HealthGrpc;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.vertx.VertxContextSupport;
+
+/**
+ * What every Asgard service must prove against the real servers before it has any business logic: it
+ * starts, readiness is UP with PostgreSQL and Kafka checked, gRPC health answers SERVING on the HTTP port,
+ * metrics and OpenAPI are served, the admin API needs a Keycloak bearer token with an Asgard role, and an
+ * event written through the transactional outbox reaches the service's Kafka topic, where a real consumer
+ * reads it back with its CloudEvents headers.
+ *
+ * <p>A service test extends this class, is annotated {@code @QuarkusTest} with the PostgreSQL, Kafka and
+ * OIDC test resources of test-support, and names its topic and a sample event.
+ */
+public abstract class ServiceFoundationContract {
+
+    @Inject
+    EventPublisher publisher;
+
+    @ConfigProperty(name = "quarkus.application.name")
+    String applicationName;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/")
+    URL root;
+
+    /** @return the full name of the service's gRPC API, such as {@code asgard.registry.v1.RegistryService} */
+    protected abstract String grpcServiceName();
+
+    /** @return the Kafka topic this service's events go to, such as {@code asgard.registry.events} */
+    protected abstract String topic();
+
+    /** @return the {@code ce_type} of {@link #sampleEvent(String)} */
+    protected abstract String sampleEventType();
+
+    /** @return one of this service's event payloads about the given entity id */
+    protected abstract Message sampleEvent(String entityId);
+
+    @Test
+    void readinessIsUpWithPostgresAndKafkaChecked() {
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.find { it.name.contains('Reactive PostgreSQL') }.status", equalTo("UP"))
+                .body("checks.find { it.name.contains('Kafka') }.status", equalTo("UP"));
+    }
+
+    @Test
+    void livenessIsUp() {
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void grpcHealthServiceAnswersServingOnTheHttpPort() throws InterruptedException {
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, grpcHealth(""));
+    }
+
+    @Test
+    void grpcApiOfTheServiceIsBoundAndServing() throws InterruptedException {
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, grpcHealth(grpcServiceName()));
+    }
+
+    private HealthCheckResponse.ServingStatus grpcHealth(String service) throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
+        try {
+            return HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(service).build())
+                    .getStatus();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void prometheusMetricsAreServed() {
+        given().when().get("/q/metrics")
+                .then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("jvm_memory_used_bytes"));
+    }
+
+    @Test
+    void openApiDocumentListsTheAboutEndpoint() {
+        given().queryParam("format", "json").when().get("/q/openapi")
+                .then().statusCode(200)
+                .body("paths.'/api/v1/about'", notNullValue());
+    }
+
+    @Test
+    void aboutWithoutTokenIsUnauthorized() {
+        given().when().get("/api/v1/about").then().statusCode(401);
+    }
+
+    @Test
+    void aboutWithExpiredTokenIsUnauthorized() {
+        given().auth().oauth2(TestTokens.expired()).when().get("/api/v1/about").then().statusCode(401);
+    }
+
+    @Test
+    void aboutWithTokenSignedByUnknownKeyIsUnauthorized() {
+        given().auth().oauth2(TestTokens.signedByUnknownKey()).when().get("/api/v1/about").then().statusCode(401);
+    }
+
+    @Test
+    void aboutWithTokenLackingAsgardRolesIsForbidden() {
+        given().auth().oauth2(TestTokens.withRoles("offline_access")).when().get("/api/v1/about")
+                .then().statusCode(403);
+    }
+
+    @Test
+    void aboutAnswersViewers() {
+        given().auth().oauth2(TestTokens.viewer()).when().get("/api/v1/about")
+                .then().statusCode(200)
+                .body("service", equalTo(applicationName))
+                .body("version", notNullValue())
+                .body("uptimeSeconds", notNullValue());
+    }
+
+    @Test
+    void aboutAnswersAdmins() {
+        given().auth().oauth2(TestTokens.admin()).when().get("/api/v1/about")
+                .then().statusCode(200)
+                .body("service", equalTo(applicationName));
+    }
+
+    @Test
+    void eventWrittenThroughTheOutboxReachesTheTopicWithCloudEventsHeaders() throws Throwable {
+        String entityId = "entity-" + UUID.randomUUID();
+        Message payload = sampleEvent(entityId);
+
+        UUID eventId = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
+                () -> publisher.publish(topic(), entityId, sampleEventType(), entityId, payload)));
+
+        ConsumerRecord<String, byte[]> record = awaitRecord(eventId);
+        ReceivedEvent event = EventHeaders.read(record);
+        assertEquals(entityId, record.key());
+        assertEquals(eventId.toString(), event.id());
+        assertEquals(sampleEventType(), event.type());
+        assertEquals(applicationName, event.source());
+        assertEquals(entityId, event.subject());
+        assertNotNull(event.time());
+        assertEquals(payload, payload.getParserForType().parseFrom(record.value()));
+    }
+
+    @Test
+    void eventOfARolledBackTransactionNeverReachesTheTopic() throws Throwable {
+        String entityId = "rolled-back-" + UUID.randomUUID();
+        try {
+            VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
+                    () -> publisher.publish(topic(), entityId, sampleEventType(), entityId, sampleEvent(entityId))
+                            .chain(id -> io.smallrye.mutiny.Uni.createFrom()
+                                    .failure(new IllegalStateException("change failed after the event was written")))));
+        } catch (IllegalStateException expected) {
+            // the change and its event roll back together
+        }
+        // A later event proves the relay ran past the point where the rolled-back one would be.
+        String laterId = "later-" + UUID.randomUUID();
+        UUID later = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(
+                () -> publisher.publish(topic(), laterId, sampleEventType(), laterId, sampleEvent(laterId))));
+        List<ConsumerRecord<String, byte[]>> seen = readUntil(later);
+        assertEquals(0, seen.stream().filter(r -> entityId.equals(r.key())).count(),
+                "an event of a rolled-back transaction was relayed");
+    }
+
+    private ConsumerRecord<String, byte[]> awaitRecord(UUID eventId) {
+        List<ConsumerRecord<String, byte[]>> seen = readUntil(eventId);
+        return seen.get(seen.size() - 1);
+    }
+
+    /** Reads the topic from the beginning until the event with this id arrives; returns all records read. */
+    private List<ConsumerRecord<String, byte[]>> readUntil(UUID eventId) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "contract-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, byte[]>> seen = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    seen.add(record);
+                    if (eventId.toString().equals(EventHeaders.read(record).id())) {
+                        return seen;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("event " + eventId + " did not reach topic " + topic() + " within 60 s; records seen: "
+                + seen.size());
+    }
+}
