@@ -1,0 +1,53 @@
+package dev.asgard.commons.events;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Settings of the transactional outbox ({@code asgard.outbox.*}).
+ */
+@ConfigMapping(prefix = "asgard.outbox")
+public interface OutboxConfig {
+
+    /**
+     * @return whether this replica runs the relay loop; {@link OutboxRelay#relayOnce()} works either way, so
+     *         a test can switch the loop off and relay deterministically
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** @return pause between two relay passes when the previous one found no more rows */
+    @WithDefault("200ms")
+    Duration pollInterval();
+
+    /** @return most rows relayed (and sent to Kafka concurrently) in one pass and one transaction */
+    @WithDefault("100")
+    @Min(1)
+    @Max(1000)
+    int batchSize();
+
+    /** @return longest pause after repeated failures (the pause doubles from {@link #pollInterval()} up to this) */
+    @WithDefault("30s")
+    Duration maxBackoff();
+
+    /** @return how long a pass waits for Kafka to acknowledge its batch before giving up and rolling back */
+    @WithDefault("30s")
+    Duration sendTimeout();
+
+    /**
+     * @return the largest payload {@link EventPublisher} accepts; Kafka's default record limit is 1 MiB, and a row
+     *         Kafka refuses would block its topic's relay forever, so it is refused when published instead
+     */
+    @WithDefault("900000")
+    @Min(1)
+    int maxPayloadBytes();
+
+    /** @return the {@code ce_source} of this service's events; {@code quarkus.application.name} when absent */
+    Optional<String> source();
+}

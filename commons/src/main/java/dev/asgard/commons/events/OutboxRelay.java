@@ -1,0 +1,262 @@
+package dev.asgard.commons.events;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.CompositeException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Sends committed outbox rows to Kafka, at least once and in insertion order.
+ *
+ * <p>Each pass runs in one database transaction: it takes a PostgreSQL transaction-level advisory lock
+ * named after the service's schema ({@code pg_try_advisory_xact_lock}), so only one replica relays a
+ * given outbox at a time and rows leave in {@code seq} order; reads up to {@code batch-size} rows;
+ * sends them through the {@link EventChannels#OUTBOX} channel with topic, key and CloudEvents headers
+ * ({@link OutboxRecords}); waits until Kafka acknowledged every one; deletes them; commits. Any failure
+ * rolls the pass back, so the rows are sent again by a later pass: consumers deduplicate on
+ * {@code ce_id}.
+ *
+ * <p>Why a self-rescheduling Vert.x timer loop and not {@code @Scheduled}: Quarkus' simple scheduler
+ * checks its triggers once per second, so it cannot poll every 200 ms; and a loop decides its own next
+ * delay, which gives three behaviours for free: immediately again while a backlog drains (full batch),
+ * the poll interval when idle, and an exponential backoff (poll interval doubling up to
+ * {@code max-backoff}, with jitter) after failures, so a Kafka or database outage does not spin. Passes
+ * never overlap because the next one is scheduled only when the previous one ended.
+ *
+ * <p>Metrics: {@code asgard.outbox.relayed} (counter, rows), {@code asgard.outbox.failures} (counter,
+ * failed passes), {@code asgard.outbox.lag} (gauge, seconds: age of the oldest pending row at the
+ * start of the last pass, 0 when the outbox was empty).
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private static final String TRY_LOCK = "select pg_try_advisory_xact_lock(hashtextextended(:lockName, 0))";
+
+    private final OutboxRepository repository;
+    private final MutinyEmitter<byte[]> emitter;
+    private final OutboxConfig config;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final String source;
+    private final String lockName;
+    private final Counter relayedCounter;
+    private final Counter failureCounter;
+    private final AtomicLong lagMillis = new AtomicLong();
+
+    private volatile boolean running;
+    private volatile long timerId = -1;
+    private volatile int consecutiveFailures;
+
+    /**
+     * @param repository the outbox table
+     * @param emitter the outgoing Kafka channel
+     * @param config outbox settings
+     * @param vertx the application's Vert.x, for timers and contexts
+     * @param clock the application clock, for the lag gauge
+     * @param registry where the metrics go
+     * @param applicationName {@code quarkus.application.name}, the default {@code ce_source}
+     * @param defaultSchema Hibernate's default schema: the service's schema, which names the advisory lock
+     */
+    public OutboxRelay(OutboxRepository repository,
+            @Channel(EventChannels.OUTBOX) MutinyEmitter<byte[]> emitter,
+            OutboxConfig config,
+            Vertx vertx,
+            Clock clock,
+            MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.application.name") String applicationName,
+            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> defaultSchema) {
+        this.repository = repository;
+        this.emitter = emitter;
+        this.config = config;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.source = config.source().filter(s -> !s.isBlank()).orElse(applicationName);
+        // The lock guards one outbox table, and the table is identified by its schema: services sharing a
+        // schema share the table and must share the lock too.
+        this.lockName = "asgard.outbox:" + defaultSchema.filter(s -> !s.isBlank()).orElse("<search_path>");
+        this.relayedCounter = Counter.builder("asgard.outbox.relayed")
+                .description("Outbox rows sent to Kafka and acknowledged")
+                .baseUnit("events")
+                .register(registry);
+        this.failureCounter = Counter.builder("asgard.outbox.failures")
+                .description("Outbox relay passes that failed and were rolled back")
+                .register(registry);
+        Gauge.builder("asgard.outbox.lag", lagMillis, millis -> millis.get() / 1000.0)
+                .description("Age of the oldest pending outbox row at the start of the last relay pass")
+                .baseUnit("seconds")
+                .register(registry);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            LOG.info("Outbox relay loop disabled (asgard.outbox.enabled=false)");
+            return;
+        }
+        running = true;
+        schedule(config.pollInterval());
+        LOG.infof("Outbox relay started: source=%s, lock=%s, poll-interval=%s, batch-size=%d",
+                source, lockName, config.pollInterval(), config.batchSize());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        long id = timerId;
+        if (id >= 0) {
+            vertx.cancelTimer(id);
+        }
+    }
+
+    /**
+     * Runs one relay pass now, in its own transaction and on its own Vert.x context, whatever thread calls
+     * it (a test thread, a Vert.x event loop). The relay loop uses the same method; if it is enabled, it may
+     * relay rows before a test's call does.
+     *
+     * @return how many rows were sent and deleted; 0 if the outbox was empty or another replica holds the
+     *         relay lock
+     */
+    public Uni<Integer> relayOnce() {
+        return Uni.createFrom().deferred(() -> {
+            Context caller = Vertx.currentContext();
+            // A fresh, safe duplicated context gives the pass its own Hibernate Reactive session: it must not
+            // join whatever session or transaction the caller happens to have.
+            Context relayContext = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+            VertxContextSafetyToggle.setContextSafe(relayContext, true);
+            Uni<Integer> pass = Uni.createFrom().emitter(result -> relayContext.runOnContext(
+                    ignored -> pass(relayContext).subscribe().with(result::complete, result::fail)));
+            return caller == null ? pass : pass.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+        });
+    }
+
+    /** @return the {@code ce_source} this relay writes */
+    public String source() {
+        return source;
+    }
+
+    private Uni<Integer> pass(Context context) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.createNativeQuery(TRY_LOCK, Boolean.class)
+                        .setParameter("lockName", lockName)
+                        .getSingleResult())
+                .chain(locked -> Boolean.TRUE.equals(locked) ? relayBatch(context) : Uni.createFrom().item(0)));
+    }
+
+    private Uni<Integer> relayBatch(Context context) {
+        return repository.oldest(config.batchSize()).chain(rows -> {
+            lagMillis.set(rows.isEmpty() ? 0 : Math.max(0, clock.millis() - rows.get(0).getCeTime().toEpochMilli()));
+            if (rows.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            return send(rows)
+                    // Kafka acknowledges on its own threads; the session may only be used on its context.
+                    .emitOn(task -> context.runOnContext(ignored -> task.run()))
+                    .chain(() -> repository.deleteByIds(rows.stream().map(OutboxEvent::getId).toList()))
+                    .map(deleted -> {
+                        if (deleted != rows.size()) {
+                            LOG.warnf("Relayed %d outbox rows but deleted %d; another relay without the lock?",
+                                    rows.size(), deleted);
+                        }
+                        relayedCounter.increment(rows.size());
+                        return rows.size();
+                    });
+        });
+    }
+
+    private Uni<Void> send(List<OutboxEvent> rows) {
+        // All sends are started in seq order (Uni.join subscribes in list order) and the Kafka producer keeps
+        // that order per partition. The pass then waits for every acknowledgement, success or not, so normally
+        // no send of this pass is still in flight when the next pass starts; only when send-timeout cuts the
+        // wait short can a late send land after the next pass resent the same rows (a duplicate, which
+        // at-least-once delivery allows).
+        List<Uni<Void>> sends = rows.stream()
+                .map(row -> emitter.sendMessage(OutboxRecords.message(row, source)))
+                .toList();
+        return Uni.join().all(sends).andCollectFailures()
+                .ifNoItem().after(config.sendTimeout())
+                .failWith(() -> new IllegalStateException("Kafka did not acknowledge " + rows.size()
+                        + " outbox rows within asgard.outbox.send-timeout=" + config.sendTimeout()))
+                .replaceWithVoid();
+    }
+
+    private void loop() {
+        if (!running) {
+            return;
+        }
+        relayOnce().subscribe().with(
+                relayed -> {
+                    consecutiveFailures = 0;
+                    // A full batch means more rows are probably waiting: go again at once.
+                    schedule(relayed >= config.batchSize() ? Duration.ofMillis(1) : config.pollInterval());
+                },
+                failure -> {
+                    consecutiveFailures++;
+                    failureCounter.increment();
+                    Duration delay = backoffDelay(consecutiveFailures, config.pollInterval(), config.maxBackoff(),
+                            ThreadLocalRandom.current().nextDouble());
+                    // Message only, never the rows' payloads; the stack trace is available at DEBUG.
+                    LOG.warnf("Outbox relay pass failed (%d in a row), rolled back, next try in %d ms: %s",
+                            consecutiveFailures, delay.toMillis(), describe(failure));
+                    LOG.debug("Outbox relay failure", failure);
+                    schedule(delay);
+                });
+    }
+
+    /**
+     * The pause after {@code failures} consecutive failed passes: the poll interval doubled per failure, capped
+     * at the maximum, plus up to 20% jitter (still capped) so replicas that failed together do not retry in
+     * lockstep.
+     *
+     * @param failures consecutive failures, at least 1
+     * @param pollInterval the idle poll interval
+     * @param maxBackoff the cap
+     * @param random a number in [0, 1) choosing the jitter
+     * @return the delay before the next pass
+     */
+    static Duration backoffDelay(int failures, Duration pollInterval, Duration maxBackoff, double random) {
+        long base = Math.max(1, pollInterval.toMillis());
+        long max = Math.max(base, maxBackoff.toMillis());
+        long exponential = failures >= 30 ? max : Math.min(max, base << failures);
+        long jitter = (long) (exponential * 0.2 * random);
+        return Duration.ofMillis(Math.min(max, exponential + jitter));
+    }
+
+    private static String describe(Throwable failure) {
+        // A batch fails as a CompositeException of its failed sends; the first cause says what went wrong.
+        if (failure instanceof CompositeException composite && !composite.getCauses().isEmpty()) {
+            List<Throwable> causes = composite.getCauses();
+            return causes.get(0) + (causes.size() > 1 ? " (and " + (causes.size() - 1) + " more failed sends)" : "");
+        }
+        return String.valueOf(failure);
+    }
+
+    private void schedule(Duration delay) {
+        if (!running) {
+            return;
+        }
+        timerId = vertx.setTimer(Math.max(1, delay.toMillis()), ignored -> loop());
+    }
+}
