@@ -25,6 +25,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.arc.ArcUndeclaredThrowableException;
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.security.AuthenticationException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -81,6 +82,14 @@ public final class ErrorClassifier {
         if (t instanceof AuthenticationException || t instanceof UnauthorizedException) {
             return AsgardException.unauthenticated("UNAUTHENTICATED", "Authentication is required.")
                     .withHint("Send a valid bearer token in the authorization header.");
+        }
+        if (t instanceof OIDCException) {
+            // The bearer token cannot be verified because Keycloak (its keys, its discovery document) is not
+            // reachable: the caller stays unauthenticated. The admin API is closed, never open, without it.
+            return AsgardException.unauthenticated("IDENTITY_PROVIDER_UNAVAILABLE",
+                    "The bearer token cannot be verified: the identity provider is not reachable.")
+                    .withHint("Check that Keycloak is running and that quarkus.oidc.auth-server-url points at the "
+                            + "asgard realm; the local launcher started with --no-keycloak keeps the admin API closed.");
         }
         if (t instanceof ForbiddenException) {
             return AsgardException.permissionDenied("PERMISSION_DENIED", "The caller may not perform this operation.")

@@ -73,6 +73,16 @@ class ProblemsTest {
     }
 
     @Test
+    void unreachableIdentityProviderIsUnauthorizedNotInternal() throws Exception {
+        Problems.Rendered rendered = Problems.from(
+                new io.quarkus.oidc.OIDCException("OIDC Server is not available"), "/api/v1/about");
+        JsonNode body = body(rendered);
+
+        assertEquals(401, rendered.status());
+        assertEquals("IDENTITY_PROVIDER_UNAVAILABLE", body.get("reason").asText());
+    }
+
+    @Test
     void unknownFailureIs500WithoutInternals() throws Exception {
         Problems.Rendered rendered = Problems.from(new IllegalStateException("jdbc:postgresql://db/secret"), "/api/v1/about");
         JsonNode body = body(rendered);
