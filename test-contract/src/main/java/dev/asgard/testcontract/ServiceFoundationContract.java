@@ -28,6 +28,7 @@ import com.google.protobuf.Message;
 import dev.asgard.commons.events.EventHeaders;
 import dev.asgard.commons.events.EventPublisher;
 import dev.asgard.commons.events.ReceivedEvent;
+import dev.asgard.testsupport.DeviceTokens;
 import dev.asgard.testsupport.TestTokens;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -65,6 +66,12 @@ public abstract class ServiceFoundationContract {
     /** @return the full name of the service's gRPC API, such as {@code asgard.registry.v1.RegistryService} */
     protected abstract String grpcServiceName();
 
+    /**
+     * @return one unary RPC of the service's API that needs a device token (any: the check is that device
+     *         authentication runs before the endpoint)
+     */
+    protected abstract io.grpc.MethodDescriptor<?, ?> protectedUnaryMethod();
+
     /** @return the Kafka topic this service's events go to, such as {@code asgard.registry.events} */
     protected abstract String topic();
 
@@ -96,6 +103,83 @@ public abstract class ServiceFoundationContract {
     @Test
     void grpcApiOfTheServiceIsBoundAndServing() throws InterruptedException {
         assertEquals(HealthCheckResponse.ServingStatus.SERVING, grpcHealth(grpcServiceName()));
+    }
+
+    @Test
+    void deviceRpcWithoutTokenIsUnauthenticated() throws InterruptedException {
+        io.grpc.StatusRuntimeException e = callProtected(null);
+        assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        assertEquals("DEVICE_TOKEN_MISSING", dev.asgard.commons.error.GrpcErrors.reason(e).orElse(null));
+    }
+
+    @Test
+    void deviceRpcWithForeignOrExpiredTokenIsUnauthenticated() throws InterruptedException {
+        String device = "device-" + UUID.randomUUID();
+        assertEquals("DEVICE_TOKEN_EXPIRED", dev.asgard.commons.error.GrpcErrors
+                .reason(callProtected(DeviceTokens.expired(device))).orElse(null));
+        assertEquals("DEVICE_TOKEN_INVALID", dev.asgard.commons.error.GrpcErrors
+                .reason(callProtected(DeviceTokens.signedByUnknownKey(device))).orElse(null));
+        assertEquals("DEVICE_TOKEN_WRONG_AUDIENCE", dev.asgard.commons.error.GrpcErrors
+                .reason(callProtected(DeviceTokens.wrongAudience(device))).orElse(null));
+        // An administrator's Keycloak token is not a device token.
+        assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, callProtected(TestTokens.admin()).getStatus().getCode());
+    }
+
+    @Test
+    void deviceRpcWithValidTokenPassesAuthentication() throws InterruptedException {
+        // Past authentication the foundation endpoint answers UNIMPLEMENTED: the service issue brings the logic.
+        assertEquals(io.grpc.Status.Code.UNIMPLEMENTED,
+                callProtected(DeviceTokens.forDevice("device-" + UUID.randomUUID())).getStatus().getCode());
+    }
+
+    @Test
+    void revocationEventFromTheRegistryTopicRefusesOlderTokensWithinSeconds() throws Throwable {
+        String device = "revoked-" + UUID.randomUUID();
+        String token = DeviceTokens.forDevice(device);
+        assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, callProtected(token).getStatus().getCode());
+
+        java.time.Instant now = java.time.Instant.now();
+        com.google.protobuf.Timestamp cutOff = com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(now.getEpochSecond() + 1).build();
+        Message revoked = dev.asgard.proto.events.v1.DeviceCredentialsRevoked.newBuilder()
+                .setDeviceId(device).setChangeTime(cutOff).setTokensInvalidBefore(cutOff).build();
+        VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> publisher.publish(
+                dev.asgard.commons.events.Topics.REGISTRY_EVENTS, device,
+                "asgard.registry.device.credentials_revoked", device, revoked)));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String reason = null;
+        while (System.nanoTime() < deadline) {
+            reason = dev.asgard.commons.error.GrpcErrors.reason(callProtected(token)).orElse(null);
+            if ("DEVICE_TOKEN_REVOKED".equals(reason)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertEquals("DEVICE_TOKEN_REVOKED", reason, "the revocation did not take effect within 15 s");
+        // Another device is not affected.
+        assertEquals(io.grpc.Status.Code.UNIMPLEMENTED,
+                callProtected(DeviceTokens.forDevice("other-" + UUID.randomUUID())).getStatus().getCode());
+    }
+
+    @SuppressWarnings({ "unchecked", "rawtypes" })
+    private io.grpc.StatusRuntimeException callProtected(String token) throws InterruptedException {
+        io.grpc.MethodDescriptor method = protectedUnaryMethod();
+        Object request = ((io.grpc.MethodDescriptor.PrototypeMarshaller) method.getRequestMarshaller())
+                .getMessagePrototype();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
+        try {
+            io.grpc.CallOptions options = io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+            if (token != null) {
+                options = options.withCallCredentials(DeviceTokens.credentials(token));
+            }
+            io.grpc.stub.ClientCalls.blockingUnaryCall(channel, method, options, request);
+            throw new AssertionError("the call succeeded; expected a failure status");
+        } catch (io.grpc.StatusRuntimeException e) {
+            return e;
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     private HealthCheckResponse.ServingStatus grpcHealth(String service) throws InterruptedException {

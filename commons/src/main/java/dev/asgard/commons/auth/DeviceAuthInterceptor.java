@@ -1,0 +1,144 @@
+package dev.asgard.commons.auth;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.spi.Prioritized;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.asgard.commons.error.AsgardException;
+import dev.asgard.commons.error.GrpcErrors;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusException;
+import io.quarkus.grpc.GlobalInterceptor;
+import io.vertx.core.Vertx;
+
+/**
+ * Demands a valid device token ({@code authorization: Bearer <jwt>}) on every gRPC call except the public methods,
+ * and puts the caller into the gRPC {@link Context} for {@link CurrentDevice} and {@link DeviceGuards}. A refused
+ * call is closed with UNAUTHENTICATED and an {@code ErrorInfo} reason from {@link DeviceAuthReasons}; the service
+ * never sees it.
+ *
+ * <p>Verification is synchronous whenever the token's key is cached, which is nearly always: the call then starts
+ * at once on the transport's thread. Only a token naming a key not fetched yet waits for the (non-blocking) JWKS
+ * fetch; meanwhile a {@link PendingListener} holds the call's events, and the call is started afterwards on the
+ * Vert.x context it arrived on (Quarkus services and Hibernate Reactive rely on that context), or on the fetch's
+ * thread outside Vert.x. No thread ever blocks.
+ */
+@GlobalInterceptor
+@ApplicationScoped
+public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
+
+    /** Runs before the services' own interceptors, so they see only authenticated calls. */
+    public static final int PRIORITY = 1_000;
+
+    private static final Logger LOG = Logger.getLogger(DeviceAuthInterceptor.class);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String BEARER = "bearer ";
+
+    private final DeviceTokenVerifier verifier;
+    private final PublicMethods publicMethods;
+    private final boolean enabled;
+
+    /**
+     * @param verifier the verifier
+     * @param config the settings
+     */
+    @Inject
+    public DeviceAuthInterceptor(DeviceTokenVerifier verifier, DeviceAuthConfig config) {
+        this(verifier, config.publicMethods(), config.enabled());
+    }
+
+    /**
+     * For use without CDI.
+     *
+     * @param verifier the verifier
+     * @param publicMethods full method names (or {@code Service/*}) that need no token
+     * @param enabled false lets every call through unauthenticated
+     */
+    public DeviceAuthInterceptor(DeviceTokenVerifier verifier, List<String> publicMethods, boolean enabled) {
+        this.verifier = verifier;
+        this.publicMethods = new PublicMethods(publicMethods);
+        this.enabled = enabled;
+    }
+
+    @Override
+    public int getPriority() {
+        return PRIORITY;
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+            ServerCallHandler<ReqT, RespT> next) {
+        if (!enabled || publicMethods.matches(call.getMethodDescriptor().getFullMethodName())) {
+            return next.startCall(call, headers);
+        }
+        String token = bearerToken(headers);
+        if (token == null) {
+            return refuse(call, AsgardException.unauthenticated(DeviceAuthReasons.MISSING,
+                    "This call needs a device token: header 'authorization: Bearer <token>'")
+                    .withHint("Exchange the device credential for a token (RegistryService/ExchangeCredential)."));
+        }
+        CompletableFuture<DeviceIdentity> verification;
+        try {
+            verification = verifier.verify(token);
+        } catch (RuntimeException e) {
+            verification = CompletableFuture.failedFuture(e);
+        }
+        Context base = Context.current();
+        if (verification.isDone()) {
+            return proceed(verification, base, call, headers, next);
+        }
+        PendingListener<ReqT> pending = new PendingListener<>();
+        Executor resume = resumeExecutor();
+        CompletableFuture<DeviceIdentity> waiting = verification;
+        waiting.whenComplete((identity, failure) -> resume.execute(
+                () -> pending.start(proceed(waiting, base, call, headers, next))));
+        return pending;
+    }
+
+    private <ReqT, RespT> ServerCall.Listener<ReqT> proceed(CompletableFuture<DeviceIdentity> verification,
+            Context base, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        DeviceIdentity identity;
+        try {
+            identity = verification.join();
+        } catch (RuntimeException e) {
+            return refuse(call, e);
+        }
+        return Contexts.interceptCall(base.withValue(CurrentDevice.KEY, identity), call, headers, next);
+    }
+
+    private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(ServerCall<ReqT, RespT> call, Throwable failure) {
+        StatusException status = GrpcErrors.toStatusException(failure);
+        LOG.debugf("Refused %s: %s", call.getMethodDescriptor().getFullMethodName(), status.getStatus());
+        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        return new ServerCall.Listener<>() {
+        };
+    }
+
+    private static String bearerToken(Metadata headers) {
+        String value = headers.get(AUTHORIZATION);
+        if (value == null || value.length() <= BEARER.length()
+                || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String token = value.substring(BEARER.length()).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    /** The Vert.x context the call arrived on, else the completing thread. */
+    private static Executor resumeExecutor() {
+        io.vertx.core.Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
+    }
+}
