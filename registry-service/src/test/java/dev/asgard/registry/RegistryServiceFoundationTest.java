@@ -5,6 +5,7 @@ import com.google.protobuf.Timestamp;
 
 import dev.asgard.commons.events.Topics;
 import dev.asgard.proto.events.v1.DeviceRegistered;
+import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
@@ -16,11 +17,17 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OidcTokenResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = DeviceAuthResource.class, restrictToAnnotatedClass = false)
 class RegistryServiceFoundationTest extends ServiceFoundationContract {
 
     @Override
     protected String grpcServiceName() {
         return "asgard.registry.v1.RegistryService";
+    }
+
+    @Override
+    protected io.grpc.MethodDescriptor<?, ?> protectedUnaryMethod() {
+        return dev.asgard.proto.registry.v1.RegistryServiceGrpc.getGetDeviceMethod();
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.proto.events.v1.SessionOpened;
 import dev.asgard.testcontract.ServiceFoundationContract;
+import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
@@ -16,11 +17,17 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OidcTokenResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = DeviceAuthResource.class, restrictToAnnotatedClass = false)
 class RoutingServiceFoundationTest extends ServiceFoundationContract {
 
     @Override
     protected String grpcServiceName() {
         return "asgard.routing.v1.RoutingService";
+    }
+
+    @Override
+    protected io.grpc.MethodDescriptor<?, ?> protectedUnaryMethod() {
+        return dev.asgard.proto.routing.v1.RoutingServiceGrpc.getSendMethod();
     }
 
     @Override

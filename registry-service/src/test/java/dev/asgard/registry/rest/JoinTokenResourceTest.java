@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.registry.repository.JoinTokenRepository;
 import dev.asgard.registry.service.JoinTokenService;
+import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
@@ -39,6 +40,7 @@ import io.restassured.response.Response;
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OidcTokenResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = DeviceAuthResource.class, restrictToAnnotatedClass = false)
 class JoinTokenResourceTest {
 
     private static final String PATH = "/api/v1/join-tokens";
