@@ -1,14 +1,9 @@
 package dev.asgard.testsupport;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -122,8 +117,7 @@ public final class TestTokens {
     private static KeyPair trustedKeys() {
         KeyPair result = trusted;
         if (result == null) {
-            String encoded = JvmShared.computeIfAbsent("oidc.key-pair", () -> encode(generate()));
-            result = decode(encoded);
+            result = TestKeyPairs.shared("oidc");
             trusted = result;
         }
         return result;
@@ -132,37 +126,9 @@ public final class TestTokens {
     private static PrivateKey unknownKey() {
         PrivateKey result = unknown;
         if (result == null) {
-            result = generate().getPrivate();
+            result = TestKeyPairs.generate().getPrivate();
             unknown = result;
         }
         return result;
-    }
-
-    private static KeyPair generate() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            return generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Every JDK generates RSA keys", e);
-        }
-    }
-
-    private static String encode(KeyPair pair) {
-        Base64.Encoder base64 = Base64.getEncoder();
-        return base64.encodeToString(pair.getPrivate().getEncoded()) + ":"
-                + base64.encodeToString(pair.getPublic().getEncoded());
-    }
-
-    private static KeyPair decode(String encoded) {
-        String[] parts = encoded.split(":", 2);
-        Base64.Decoder base64 = Base64.getDecoder();
-        try {
-            KeyFactory rsa = KeyFactory.getInstance("RSA");
-            return new KeyPair(rsa.generatePublic(new X509EncodedKeySpec(base64.decode(parts[1]))),
-                    rsa.generatePrivate(new PKCS8EncodedKeySpec(base64.decode(parts[0]))));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("The shared test key pair is malformed", e);
-        }
     }
 }
