@@ -1,15 +1,58 @@
 package dev.asgard.registry.grpc;
 
+import dev.asgard.proto.registry.v1.EnrollRequest;
+import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.MutinyRegistryServiceGrpc;
+import dev.asgard.registry.config.DeviceConfig;
+import dev.asgard.registry.mapping.DeviceMapper;
+import dev.asgard.registry.service.CredentialHasher;
+import dev.asgard.registry.service.DeviceValidation;
+import dev.asgard.registry.service.EnrollmentService;
+import dev.asgard.registry.service.NewCredential;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * The {@code asgard.registry.v1.RegistryService} endpoint, bound on the service's HTTP port next to the
- * standard {@code grpc.health.v1.Health} service.
+ * standard {@code grpc.health.v1.Health} service. Thin: validate, call the service, map.
  *
- * <p>The foundation only binds the contract: every RPC answers {@code UNIMPLEMENTED} (the gRPC default of
- * the generated base class) until the registry issue brings enrolment, tokens, heartbeats and discovery.
+ * <p>{@code Enroll} works; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
+ * class) until the rest of the registry issue lands.
  */
 @GrpcService
 public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServiceImplBase {
+
+    private final EnrollmentService enrollment;
+    private final DeviceConfig config;
+    private final CredentialHasher hasher = CredentialHasher.recommended();
+
+    public RegistryGrpcService(EnrollmentService enrollment, DeviceConfig config) {
+        this.enrollment = enrollment;
+        this.config = config;
+    }
+
+    /** Enrols a device with a join token (public: the device has no token yet). */
+    @Override
+    public Uni<EnrollResponse> enroll(EnrollRequest request) {
+        Context context = Vertx.currentContext();
+        // Argon2id is deliberately slow: hash on a worker, then come back to this call's Vert.x context,
+        // where the Hibernate Reactive session of the transaction must live.
+        return Uni.createFrom().item(() -> {
+            DeviceValidation.validateEnroll(request);
+            return NewCredential.generate(hasher);
+        })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .emitOn(task -> context.runOnContext(ignored -> task.run()))
+                .chain(credential -> enrollment.enroll(request, credential)
+                        .map(enrolled -> EnrollResponse.newBuilder()
+                                .setDevice(enrolled.device())
+                                .setDeviceCredential(credential.credential())
+                                .setCredentialId(credential.id().toString())
+                                .setReEnrolled(enrolled.reEnrolled())
+                                .setHeartbeatInterval(DeviceMapper.duration(config.heartbeatInterval()))
+                                .build()));
+    }
 }

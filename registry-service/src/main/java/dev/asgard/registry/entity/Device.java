@@ -1,0 +1,86 @@
+package dev.asgard.registry.entity;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A device as stored. Never leaves the service layer; {@code DeviceMapper} turns it into protobuf. */
+@Entity
+@Table(name = "device")
+public class Device {
+
+    /** Lifecycle status; see the registry README for the transitions. */
+    public enum Status {
+        PENDING, ACTIVE, INACTIVE, OFFLINE, REVOKED
+    }
+
+    @Id
+    public UUID id;
+
+    @Column(nullable = false)
+    public String name;
+
+    @Column(name = "world_type", nullable = false)
+    public String worldType;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public Status status;
+
+    @Column(name = "fingerprint_sha256", nullable = false)
+    public byte[] fingerprintSha256;
+
+    public byte[] hardware;
+
+    public byte[] metadata;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public Map<String, String> labels = new LinkedHashMap<>();
+
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(nullable = false, columnDefinition = "text[]")
+    public String[] networks = new String[0];
+
+    @Column(name = "agent_version")
+    public String agentVersion;
+
+    @Column(name = "join_token_id")
+    public UUID joinTokenId;
+
+    @Column(nullable = false)
+    public boolean ephemeral;
+
+    @Column(name = "ephemeral_grace_seconds")
+    public Long ephemeralGraceSeconds;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    @Column(name = "status_changed_at", nullable = false)
+    public Instant statusChangedAt;
+
+    @Column(name = "last_seen")
+    public Instant lastSeen;
+
+    @Column(name = "removed_at")
+    public Instant removedAt;
+
+    @Version
+    public long version;
+}

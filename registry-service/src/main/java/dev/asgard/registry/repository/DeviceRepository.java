@@ -1,0 +1,35 @@
+package dev.asgard.registry.repository;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.asgard.registry.entity.Device;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+
+/** Devices in PostgreSQL. */
+@ApplicationScoped
+public class DeviceRepository implements PanacheRepositoryBase<Device, UUID> {
+
+    /**
+     * @param fingerprintSha256 the hashed machine fingerprint
+     * @return the newest device ever enrolled from that machine, removed ones included
+     */
+    public Uni<Optional<Device>> findNewestByFingerprint(byte[] fingerprintSha256) {
+        return find("fingerprintSha256 = :fp", Sort.descending("createdAt"), Parameters.with("fp", fingerprintSha256))
+                .firstResult().map(Optional::ofNullable);
+    }
+
+    /**
+     * @param name a device name
+     * @return the live (not removed) device with that name, whatever its case
+     */
+    public Uni<Optional<Device>> findLiveByName(String name) {
+        return find("lower(name) = lower(:name) and removedAt is null", Parameters.with("name", name))
+                .firstResult().map(Optional::ofNullable);
+    }
+}
