@@ -9,17 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +25,7 @@ import dev.asgard.commons.events.EventPublisher;
 import dev.asgard.commons.events.ReceivedEvent;
 import dev.asgard.testsupport.DeviceTokens;
 import dev.asgard.testsupport.TestTokens;
+import dev.asgard.testsupport.TopicReader;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
@@ -291,26 +287,7 @@ public abstract class ServiceFoundationContract {
 
     /** Reads the topic from the beginning until the event with this id arrives; returns all records read. */
     private List<ConsumerRecord<String, byte[]>> readUntil(UUID eventId) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "contract-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<String, byte[]>> seen = new java.util.ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    seen.add(record);
-                    if (eventId.toString().equals(EventHeaders.read(record).id())) {
-                        return seen;
-                    }
-                }
-            }
-        }
-        throw new AssertionError("event " + eventId + " did not reach topic " + topic() + " within 60 s; records seen: "
-                + seen.size());
+        return TopicReader.readUntil(bootstrapServers, topic(),
+                record -> eventId.toString().equals(EventHeaders.read(record).id()), Duration.ofSeconds(60));
     }
 }

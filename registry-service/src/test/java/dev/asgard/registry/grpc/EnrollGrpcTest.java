@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +29,9 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 
 import dev.asgard.commons.error.GrpcErrors;
+import dev.asgard.commons.events.EventHeaders;
+import dev.asgard.commons.events.Topics;
+import dev.asgard.proto.events.v1.DeviceRegistered;
 import dev.asgard.proto.registry.v1.Capability;
 import dev.asgard.proto.registry.v1.DeviceStatus;
 import dev.asgard.proto.registry.v1.EnrollRequest;
@@ -35,11 +41,13 @@ import dev.asgard.proto.registry.v1.WorldType;
 import dev.asgard.registry.entity.DeviceCredential;
 import dev.asgard.registry.repository.DeviceCredentialRepository;
 import dev.asgard.registry.repository.DeviceRepository;
+import dev.asgard.registry.service.EnrollmentService;
 import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
 import dev.asgard.testsupport.TestTokens;
+import dev.asgard.testsupport.TopicReader;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -60,6 +68,9 @@ class EnrollGrpcTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
 
     @Inject
     DeviceRepository devices;
@@ -102,6 +113,23 @@ class EnrollGrpcTest {
     }
 
     @Test
+    void enrolmentPublishesDeviceRegisteredWithoutSecrets() throws Exception {
+        EnrollResponse response = registry.enroll(request(joinToken(Map.of()), name(), fingerprint()).build());
+        String deviceId = response.getDevice().getDeviceId();
+
+        List<ConsumerRecord<String, byte[]>> seen = TopicReader.readUntil(bootstrapServers, Topics.REGISTRY_EVENTS,
+                r -> deviceId.equals(r.key())
+                        && EnrollmentService.DEVICE_REGISTERED.equals(EventHeaders.read(r).type()),
+                Duration.ofSeconds(60));
+        ConsumerRecord<String, byte[]> record = seen.get(seen.size() - 1);
+        DeviceRegistered event = DeviceRegistered.parseFrom(record.value());
+        assertEquals(deviceId, event.getDeviceId());
+        assertEquals(response.getDevice(), event.getDevice());
+        assertFalse(new String(record.value(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .contains(response.getDeviceCredential().substring(42)), "the credential leaked into the event");
+    }
+
+    @Test
     void theSameMachineEnrollingAgainKeepsItsIdAndGetsANewCredential() {
         String token = joinToken(Map.of());
         String fingerprint = fingerprint();
@@ -124,8 +152,7 @@ class EnrollGrpcTest {
         String name = name();
         registry.enroll(request(token, name, fingerprint()).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> registry.enroll(request(token, name.toUpperCase(java.util.Locale.ROOT).toLowerCase(java.util.Locale.ROOT),
-                        fingerprint()).build()));
+                () -> registry.enroll(request(token, name, fingerprint()).build()));
         assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
         assertEquals("DEVICE_NAME_TAKEN", GrpcErrors.reason(e).orElseThrow());
     }
