@@ -1,0 +1,150 @@
+package dev.asgard.registry.keys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.jboss.logging.Logger;
+
+import dev.asgard.registry.config.RegistryConfig;
+
+/**
+ * The key that encrypts signing keys at rest: AES-256-GCM, a random 12-byte nonce per seal, the kid as associated
+ * data. Sealed form: {@code nonce || ciphertext || tag}.
+ */
+public final class MasterKey {
+
+    private static final Logger LOG = Logger.getLogger(MasterKey.class);
+    private static final int KEY_BYTES = 32;
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecretKeySpec key;
+
+    private MasterKey(byte[] key) {
+        if (key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("the signing-key master key must be 32 bytes, not " + key.length);
+        }
+        this.key = new SecretKeySpec(key, "AES");
+    }
+
+    /**
+     * @param raw 32 bytes
+     * @return the master key
+     */
+    public static MasterKey of(byte[] raw) {
+        return new MasterKey(raw.clone());
+    }
+
+    /** @return a new random key, base64 (tests, first start in development) */
+    public static String generateBase64() {
+        byte[] raw = new byte[KEY_BYTES];
+        RANDOM.nextBytes(raw);
+        return Base64.getEncoder().encodeToString(raw);
+    }
+
+    /**
+     * Resolves the master key: the configured value, else the configured file, else a file generated at first
+     * start (development: production must provide one, since a key on the pod's disk dies with the pod and
+     * differs between replicas).
+     *
+     * @param config the settings
+     * @return the key
+     */
+    public static MasterKey resolve(RegistryConfig.SigningKeys config) {
+        if (config.masterKey().isPresent() && !config.masterKey().get().isBlank()) {
+            return new MasterKey(decode(config.masterKey().get(), "asgard.registry.signing-keys.master-key"));
+        }
+        if (config.masterKeyFile().isPresent()) {
+            return new MasterKey(read(config.masterKeyFile().get()));
+        }
+        Path file = config.generatedMasterKeyFile();
+        if (!Files.exists(file)) {
+            generate(file);
+            LOG.warnf("No signing-key master key configured: generated one in %s. Production must provide one "
+                    + "(asgard.registry.signing-keys.master-key from a Secret, or master-key-file), the same on "
+                    + "every replica.", file);
+        }
+        return new MasterKey(read(file));
+    }
+
+    private static void generate(Path file) {
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Path created = Files.createFile(file,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(created, generateBase64() + "\n");
+        } catch (FileAlreadyExistsException e) {
+            // Another process generated it first: use theirs.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot generate the signing-key master key file " + file, e);
+        }
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return decode(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the signing-key master key file " + file, e);
+        }
+    }
+
+    private static byte[] decode(String base64, String source) {
+        try {
+            return Base64.getDecoder().decode(base64.strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the signing-key master key in " + source + " is not base64", e);
+        }
+    }
+
+    /**
+     * @param kid the key id, bound as associated data
+     * @param plaintext the private key encoding
+     * @return nonce || ciphertext || tag
+     */
+    public byte[] seal(String kid, byte[] plaintext) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(nonce);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(kid.getBytes(StandardCharsets.UTF_8));
+            byte[] sealed = cipher.doFinal(plaintext);
+            return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /**
+     * @param kid the key id it was sealed for
+     * @param sealed nonce || ciphertext || tag
+     * @return the plaintext
+     * @throws GeneralSecurityException when the master key or the kid is wrong or the bytes were altered
+     */
+    public byte[] open(String kid, byte[] sealed) throws GeneralSecurityException {
+        if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
+            throw new GeneralSecurityException("sealed signing key too short");
+        }
+        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, Arrays.copyOf(sealed, NONCE_BYTES)));
+        cipher.updateAAD(kid.getBytes(StandardCharsets.UTF_8));
+        return cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
+    }
+}
