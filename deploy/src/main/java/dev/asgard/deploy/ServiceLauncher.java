@@ -58,6 +58,10 @@ public final class ServiceLauncher {
         env.put("QUARKUS_DATASOURCE_PASSWORD", infra.databasePassword());
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers());
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", infra.oidcServerUrl());
+        // The registry's master key (it seals the device-token signing keys) is generated on first start
+        // and kept with the other local secrets, so a second start can open the keys sealed by the first.
+        env.put("ASGARD_REGISTRY_SIGNING_KEYS_GENERATED_MASTER_KEY_FILE",
+                layout.secrets().resolve("registry-master.key").toString());
         // Plain-text logs: the files under logs/ are read by people. Production keeps JSON logs; the
         // prefixed form is needed because a %prod setting outranks an unprofiled one.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");

@@ -1,10 +1,13 @@
 package dev.asgard.registry.grpc;
 
 import dev.asgard.proto.registry.v1.EnrollRequest;
+import dev.asgard.proto.registry.v1.ExchangeCredentialRequest;
+import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.MutinyRegistryServiceGrpc;
 import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.registry.mapping.DeviceMapper;
+import dev.asgard.registry.service.CredentialExchangeService;
 import dev.asgard.registry.service.CredentialHasher;
 import dev.asgard.registry.service.DeviceValidation;
 import dev.asgard.registry.service.EnrollmentService;
@@ -19,19 +22,34 @@ import io.vertx.core.Vertx;
  * The {@code asgard.registry.v1.RegistryService} endpoint, bound on the service's HTTP port next to the
  * standard {@code grpc.health.v1.Health} service. Thin: validate, call the service, map.
  *
- * <p>{@code Enroll} works; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
+ * <p>{@code Enroll} and {@code ExchangeCredential} work; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
  * class) until the rest of the registry issue lands.
  */
 @GrpcService
 public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServiceImplBase {
 
     private final EnrollmentService enrollment;
+    private final CredentialExchangeService exchange;
     private final DeviceConfig config;
-    private final CredentialHasher hasher = CredentialHasher.recommended();
+    private final CredentialHasher hasher;
 
-    public RegistryGrpcService(EnrollmentService enrollment, DeviceConfig config) {
+    public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange, DeviceConfig config,
+            CredentialHasher hasher) {
         this.enrollment = enrollment;
+        this.exchange = exchange;
         this.config = config;
+        this.hasher = hasher;
+    }
+
+    /** Exchanges the device credential for a short-lived device token (public: it is how a device gets one). */
+    @Override
+    public Uni<ExchangeCredentialResponse> exchangeCredential(ExchangeCredentialRequest request) {
+        return Uni.createFrom().deferred(() -> exchange.exchange(request.getDeviceId(), request.getDeviceCredential()))
+                .map(token -> ExchangeCredentialResponse.newBuilder()
+                        .setAccessToken(token.token())
+                        .setTokenType("Bearer")
+                        .setExpireTime(DeviceMapper.timestamp(token.expiresAt()))
+                        .build());
     }
 
     /** Enrols a device with a join token (public: the device has no token yet). */

@@ -1,0 +1,105 @@
+package dev.asgard.registry.service;
+
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.asgard.commons.error.AsgardException;
+import dev.asgard.registry.entity.Device;
+import dev.asgard.registry.entity.DeviceCredential;
+import dev.asgard.registry.keys.DeviceTokenIssuer;
+import dev.asgard.registry.keys.IssuedToken;
+import dev.asgard.registry.repository.DeviceCredentialRepository;
+import dev.asgard.registry.repository.DeviceRepository;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Exchanges a device credential for a short-lived device token. Every refusal about the credential itself
+ * has one reason, {@code DEVICE_CREDENTIAL_INVALID}, so the answer tells a guesser nothing; the device's
+ * own state (pending, revoked, removed) gets its own reason, since only a holder of a valid credential
+ * learns it.
+ */
+@ApplicationScoped
+public class CredentialExchangeService {
+
+    private final DeviceRepository devices;
+    private final DeviceCredentialRepository credentials;
+    private final DeviceTokenIssuer issuer;
+    private final CredentialHasher hasher;
+
+    public CredentialExchangeService(DeviceRepository devices, DeviceCredentialRepository credentials,
+            DeviceTokenIssuer issuer, CredentialHasher hasher) {
+        this.devices = devices;
+        this.credentials = credentials;
+        this.issuer = issuer;
+        this.hasher = hasher;
+    }
+
+    /**
+     * @param deviceId the device that presents the credential
+     * @param presented the credential
+     * @return a device token
+     */
+    @WithSession
+    public Uni<IssuedToken> exchange(String deviceId, String presented) {
+        NewCredential.Presented parts = NewCredential.parse(presented).orElseThrow(CredentialExchangeService::invalid);
+        UUID device = parseDeviceId(deviceId);
+        return credentials.findById(parts.id()).chain(credential -> {
+            if (credential == null || credential.revokedAt != null || !credential.deviceId.equals(device)) {
+                return Uni.createFrom().failure(invalid());
+            }
+            return verifyOffTheEventLoop(parts.secret(), credential)
+                    .chain(() -> devices.findById(device))
+                    .chain(found -> issuer.issue(usable(found).id.toString(), List.of(found.networks), found.labels));
+        });
+    }
+
+    private Uni<Void> verifyOffTheEventLoop(String secret, DeviceCredential credential) {
+        Context context = Vertx.currentContext();
+        return Uni.createFrom().item(() -> hasher.verify(secret, credential.secretHash))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .emitOn(task -> context.runOnContext(ignored -> task.run()))
+                .map(matches -> {
+                    if (!matches) {
+                        throw invalid();
+                    }
+                    return null;
+                });
+    }
+
+    private Device usable(Device device) {
+        if (device == null || device.removedAt != null) {
+            throw AsgardException.failedPrecondition("DEVICE_REMOVED", "The device was removed.")
+                    .withHint("A removed device cannot get tokens; an administrator must register it anew.");
+        }
+        return switch (device.status) {
+            case PENDING -> throw AsgardException.failedPrecondition("DEVICE_PENDING_APPROVAL",
+                    "Device %s waits for an administrator's approval.", device.id)
+                    .withHint("Retry after an administrator approved the device (POST /api/v1/devices/{id}/approve).");
+            case REVOKED -> throw AsgardException.failedPrecondition("DEVICE_REVOKED",
+                    "The access of device %s was revoked.", device.id)
+                    .withHint("Stop and tell the operator; an administrator must restore the device.");
+            default -> device;
+        };
+    }
+
+    private static UUID parseDeviceId(String deviceId) {
+        try {
+            return UUID.fromString(deviceId);
+        } catch (IllegalArgumentException e) {
+            throw AsgardException.invalidArgument("INVALID_DEVICE_ID", "'%s' is not a device id.", deviceId)
+                    .withViolation("device_id", "must be the device id returned by Enroll");
+        }
+    }
+
+    private static AsgardException invalid() {
+        return AsgardException.unauthenticated("DEVICE_CREDENTIAL_INVALID",
+                "The device credential is not valid for this device.")
+                .withHint("Use the latest credential from Enroll or RotateCredential; older ones are revoked.");
+    }
+}
