@@ -47,7 +47,7 @@ public class CredentialExchangeService {
      */
     @WithSession
     public Uni<IssuedToken> exchange(String deviceId, String presented) {
-        NewCredential.Presented parts = NewCredential.parse(presented).orElseThrow(CredentialExchangeService::invalid);
+        PrefixedSecret parts = NewCredential.parse(presented).orElseThrow(CredentialExchangeService::invalid);
         UUID device = parseDeviceId(deviceId);
         return credentials.findById(parts.id()).chain(credential -> {
             if (credential == null || credential.revokedAt != null || !credential.deviceId.equals(device)) {

@@ -28,36 +28,21 @@ public final class JoinTokenSecrets {
     public record Generated(UUID id, String token, byte[] secretSha256) {
     }
 
-    /** A presented token split into its parts; nothing about it is verified yet. */
-    public record Presented(UUID id, String secret) {
-    }
-
     /** @return a new token with a random id and secret */
     public static Generated generate() {
         byte[] secret = new byte[SECRET_BYTES];
         RANDOM.nextBytes(secret);
         UUID id = UUID.randomUUID();
         String encodedSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        return new Generated(id, PREFIX + "." + id + "." + encodedSecret, sha256(encodedSecret));
+        return new Generated(id, PrefixedSecret.format(PREFIX, id, encodedSecret), sha256(encodedSecret));
     }
 
     /**
      * @param token what a device presented
      * @return its parts, or empty when it is not a join token at all
      */
-    public static Optional<Presented> parse(String token) {
-        if (token == null || token.length() > 200) {
-            return Optional.empty();
-        }
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || !PREFIX.equals(parts[0]) || parts[2].isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Presented(UUID.fromString(parts[1]), parts[2]));
-        } catch (IllegalArgumentException notAUuid) {
-            return Optional.empty();
-        }
+    public static Optional<PrefixedSecret> parse(String token) {
+        return PrefixedSecret.parse(PREFIX, token);
     }
 
     /**

@@ -148,7 +148,7 @@ public class JoinTokenService {
      *         {@code JOIN_TOKEN_EXHAUSTED}
      */
     public Uni<JoinToken> use(String presented) {
-        JoinTokenSecrets.Presented parts = JoinTokenSecrets.parse(presented).orElseThrow(JoinTokenService::invalid);
+        PrefixedSecret parts = JoinTokenSecrets.parse(presented).orElseThrow(JoinTokenService::invalid);
         Instant now = clock.instant();
         return repository.findById(parts.id())
                 .map(token -> {

@@ -30,29 +30,14 @@ public record NewCredential(UUID id, String credential, String hash) {
         RANDOM.nextBytes(secret);
         String encoded = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         UUID id = UUID.randomUUID();
-        return new NewCredential(id, PREFIX + "." + id + "." + encoded, hasher.hash(encoded));
-    }
-
-    /** A credential as presented by a device, split but not verified. */
-    public record Presented(UUID id, String secret) {
+        return new NewCredential(id, PrefixedSecret.format(PREFIX, id, encoded), hasher.hash(encoded));
     }
 
     /**
      * @param credential what a device presented
      * @return its parts, or empty when it is not a device credential
      */
-    public static Optional<Presented> parse(String credential) {
-        if (credential == null || credential.length() > 200) {
-            return Optional.empty();
-        }
-        String[] parts = credential.split("\\.", -1);
-        if (parts.length != 3 || !PREFIX.equals(parts[0]) || parts[2].isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Presented(UUID.fromString(parts[1]), parts[2]));
-        } catch (IllegalArgumentException notAUuid) {
-            return Optional.empty();
-        }
+    public static Optional<PrefixedSecret> parse(String credential) {
+        return PrefixedSecret.parse(PREFIX, credential);
     }
 }
