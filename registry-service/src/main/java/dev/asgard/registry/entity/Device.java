@@ -81,6 +81,9 @@ public class Device {
     @Column(name = "removed_at")
     public Instant removedAt;
 
+    @Column(name = "heartbeat_sequence", nullable = false)
+    public long heartbeatSequence;
+
     @Version
     public long version;
 }

@@ -1,6 +1,10 @@
 package dev.asgard.registry.grpc;
 
+import dev.asgard.commons.auth.DeviceGuards;
+import dev.asgard.commons.auth.DeviceIdentity;
 import dev.asgard.proto.registry.v1.EnrollRequest;
+import dev.asgard.proto.registry.v1.HeartbeatRequest;
+import dev.asgard.proto.registry.v1.HeartbeatResponse;
 import dev.asgard.proto.registry.v1.ExchangeCredentialRequest;
 import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import dev.asgard.proto.registry.v1.EnrollResponse;
@@ -10,7 +14,10 @@ import dev.asgard.registry.mapping.DeviceMapper;
 import dev.asgard.registry.service.CredentialExchangeService;
 import dev.asgard.registry.service.CredentialHasher;
 import dev.asgard.registry.service.DeviceValidation;
+import dev.asgard.registry.service.DeviceIds;
+import dev.asgard.registry.service.DeviceStatusService;
 import dev.asgard.registry.service.EnrollmentService;
+import dev.asgard.registry.service.HeartbeatService;
 import dev.asgard.registry.service.NewCredential;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
@@ -22,7 +29,7 @@ import io.vertx.core.Vertx;
  * The {@code asgard.registry.v1.RegistryService} endpoint, bound on the service's HTTP port next to the
  * standard {@code grpc.health.v1.Health} service. Thin: validate, call the service, map.
  *
- * <p>{@code Enroll} and {@code ExchangeCredential} work; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
+ * <p>{@code Enroll}, {@code ExchangeCredential} and {@code Heartbeat} work; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
  * class) until the rest of the registry issue lands.
  */
 @GrpcService
@@ -31,14 +38,31 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
     private final EnrollmentService enrollment;
     private final CredentialExchangeService exchange;
     private final DeviceConfig config;
+    private final HeartbeatService heartbeats;
     private final CredentialHasher hasher;
 
-    public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange, DeviceConfig config,
-            CredentialHasher hasher) {
+    public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange,
+            HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher) {
         this.enrollment = enrollment;
         this.exchange = exchange;
+        this.heartbeats = heartbeats;
         this.config = config;
         this.hasher = hasher;
+    }
+
+    /** A device reports that it is alive; the answer tells it the interval to use and its status. */
+    @Override
+    public Uni<HeartbeatResponse> heartbeat(HeartbeatRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            DeviceIdentity caller = DeviceGuards.requireSelf(request.getDeviceId());
+            return heartbeats.heartbeat(DeviceIds.parse(caller.deviceId()), request.getSequence(),
+                    request.getAgentVersion());
+        }).map(device -> HeartbeatResponse.newBuilder()
+                        .setHeartbeatInterval(DeviceMapper.duration(config.heartbeatInterval()))
+                        .setStatus(DeviceStatusService.proto(device.status))
+                        .setServerTime(DeviceMapper.timestamp(java.time.Instant.now()))
+                        .setDeviceRevision(device.version)
+                        .build());
     }
 
     /** Exchanges the device credential for a short-lived device token (public: it is how a device gets one). */

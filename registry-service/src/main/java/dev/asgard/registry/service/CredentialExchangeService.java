@@ -48,7 +48,7 @@ public class CredentialExchangeService {
     @WithSession
     public Uni<IssuedToken> exchange(String deviceId, String presented) {
         PrefixedSecret parts = NewCredential.parse(presented).orElseThrow(CredentialExchangeService::invalid);
-        UUID device = parseDeviceId(deviceId);
+        UUID device = DeviceIds.parse(deviceId);
         return credentials.findById(parts.id()).chain(credential -> {
             if (credential == null || credential.revokedAt != null || !credential.deviceId.equals(device)) {
                 return Uni.createFrom().failure(invalid());
@@ -86,15 +86,6 @@ public class CredentialExchangeService {
                     .withHint("Stop and tell the operator; an administrator must restore the device.");
             default -> device;
         };
-    }
-
-    private static UUID parseDeviceId(String deviceId) {
-        try {
-            return UUID.fromString(deviceId);
-        } catch (IllegalArgumentException e) {
-            throw AsgardException.invalidArgument("INVALID_DEVICE_ID", "'%s' is not a device id.", deviceId)
-                    .withViolation("device_id", "must be the device id returned by Enroll");
-        }
     }
 
     private static AsgardException invalid() {
