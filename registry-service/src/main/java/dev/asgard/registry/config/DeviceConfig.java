@@ -12,4 +12,16 @@ public interface DeviceConfig {
     /** @return how often devices send heartbeats, told to them at enrolment and in every heartbeat answer */
     @WithDefault("30s")
     Duration heartbeatInterval();
+
+    /** @return missed heartbeat intervals after which an active device becomes inactive */
+    @WithDefault("2")
+    int inactiveAfterMissed();
+
+    /** @return missed heartbeat intervals after which a device becomes offline */
+    @WithDefault("5")
+    int offlineAfterMissed();
+
+    /** @return devices the sweeper moves per transaction */
+    @WithDefault("500")
+    int sweepBatchSize();
 }
