@@ -1,6 +1,5 @@
 package dev.asgard.registry.grpc;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.startsWith;
@@ -38,6 +37,11 @@ import dev.asgard.proto.registry.v1.EnrollRequest;
 import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.RegistryServiceGrpc;
 import dev.asgard.proto.registry.v1.WorldType;
+import static dev.asgard.registry.TestDevices.joinToken;
+import static dev.asgard.registry.TestDevices.newFingerprint;
+import static dev.asgard.registry.TestDevices.newName;
+import static dev.asgard.registry.TestDevices.request;
+
 import dev.asgard.registry.entity.DeviceCredential;
 import dev.asgard.registry.repository.DeviceCredentialRepository;
 import dev.asgard.registry.repository.DeviceRepository;
@@ -46,7 +50,6 @@ import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
-import dev.asgard.testsupport.TestTokens;
 import dev.asgard.testsupport.TopicReader;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -57,7 +60,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
-import io.restassured.http.ContentType;
 
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
@@ -95,7 +97,7 @@ class EnrollGrpcTest {
     @Test
     void enrolmentCreatesAnActiveDeviceWithTheTokensNetworksAndLabelsAndACredential() {
         String token = joinToken(Map.of("networks", List.of("lab"), "labels", Map.of("site", "home")));
-        EnrollResponse response = registry.enroll(request(token, name(), fingerprint())
+        EnrollResponse response = registry.enroll(request(token, newName(), newFingerprint())
                 .putLabels("rack", "3")
                 .addCapabilities(Capability.newBuilder().setName("backup.restic").setVersion("0.14.0"))
                 .build());
@@ -114,7 +116,7 @@ class EnrollGrpcTest {
 
     @Test
     void enrolmentPublishesDeviceRegisteredWithoutSecrets() throws Exception {
-        EnrollResponse response = registry.enroll(request(joinToken(Map.of()), name(), fingerprint()).build());
+        EnrollResponse response = registry.enroll(request(joinToken(Map.of()), newName(), newFingerprint()).build());
         String deviceId = response.getDevice().getDeviceId();
 
         List<ConsumerRecord<String, byte[]>> seen = TopicReader.readUntil(bootstrapServers, Topics.REGISTRY_EVENTS,
@@ -132,8 +134,8 @@ class EnrollGrpcTest {
     @Test
     void theSameMachineEnrollingAgainKeepsItsIdAndGetsANewCredential() {
         String token = joinToken(Map.of());
-        String fingerprint = fingerprint();
-        EnrollResponse first = registry.enroll(request(token, name(), fingerprint).build());
+        String fingerprint = newFingerprint();
+        EnrollResponse first = registry.enroll(request(token, newName(), fingerprint).build());
         EnrollResponse second = registry.enroll(request(token, first.getDevice().getName(), fingerprint)
                 .setAgentVersion("2.0.0").build());
 
@@ -149,10 +151,10 @@ class EnrollGrpcTest {
     @Test
     void aNameTakenByAnotherMachineIsAConflictWithAHint() {
         String token = joinToken(Map.of());
-        String name = name();
-        registry.enroll(request(token, name, fingerprint()).build());
+        String name = newName();
+        registry.enroll(request(token, name, newFingerprint()).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> registry.enroll(request(token, name, fingerprint()).build()));
+                () -> registry.enroll(request(token, name, newFingerprint()).build()));
         assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
         assertEquals("DEVICE_NAME_TAKEN", GrpcErrors.reason(e).orElseThrow());
     }
@@ -161,7 +163,7 @@ class EnrollGrpcTest {
     void approvalTokensEnrolPendingDevices() {
         String token = joinToken(Map.of("requiresApproval", true));
         assertEquals(DeviceStatus.DEVICE_STATUS_PENDING,
-                registry.enroll(request(token, name(), fingerprint()).build()).getDevice().getStatus());
+                registry.enroll(request(token, newName(), newFingerprint()).build()).getDevice().getStatus());
     }
 
     @Test
@@ -183,13 +185,13 @@ class EnrollGrpcTest {
                 "capabilities[0].version", "labels.-bad"));
         assertEquals(before, deviceCount());
         // The token's single use was not spent by the refused request.
-        registry.enroll(request(token, name(), fingerprint()).build());
+        registry.enroll(request(token, newName(), newFingerprint()).build());
     }
 
     @Test
     void aWrongJoinTokenIsUnauthenticated() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> registry.enroll(request("ajt1." + UUID.randomUUID() + ".nope", name(), fingerprint()).build()));
+                () -> registry.enroll(request("ajt1." + UUID.randomUUID() + ".nope", newName(), newFingerprint()).build()));
         assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
         assertEquals("JOIN_TOKEN_INVALID", GrpcErrors.reason(e).orElseThrow());
     }
@@ -197,29 +199,11 @@ class EnrollGrpcTest {
     @Test
     void aFailedEnrolmentGivesTheTokenUseBack() {
         String token = joinToken(Map.of("usageLimit", 1));
-        String name = name();
-        registry.enroll(request(joinToken(Map.of()), name, fingerprint()).build());
-        assertThrows(StatusRuntimeException.class, () -> registry.enroll(request(token, name, fingerprint()).build()));
+        String name = newName();
+        registry.enroll(request(joinToken(Map.of()), name, newFingerprint()).build());
+        assertThrows(StatusRuntimeException.class, () -> registry.enroll(request(token, name, newFingerprint()).build()));
         // The conflict rolled the use back, so the single use is still there.
-        registry.enroll(request(token, name(), fingerprint()).build());
-    }
-
-    private static EnrollRequest.Builder request(String token, String name, String fingerprint) {
-        return EnrollRequest.newBuilder().setJoinToken(token).setName(name).setFingerprint(fingerprint)
-                .setWorldType(WorldType.WORLD_TYPE_PHYSICAL);
-    }
-
-    private static String name() {
-        return "dev-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    private static String fingerprint() {
-        return "machine-" + UUID.randomUUID();
-    }
-
-    private static String joinToken(Map<String, Object> body) {
-        return given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(body)
-                .when().post("/api/v1/join-tokens").then().statusCode(201).extract().path("token");
+        registry.enroll(request(token, newName(), newFingerprint()).build());
     }
 
     private DeviceCredential credential(UUID id) {

@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -29,11 +28,11 @@ import dev.asgard.proto.registry.v1.ExchangeCredentialRequest;
 import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import dev.asgard.proto.registry.v1.RegistryServiceGrpc;
 import dev.asgard.proto.registry.v1.WorldType;
+import dev.asgard.registry.TestDevices;
 import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
-import dev.asgard.testsupport.TestTokens;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -41,7 +40,6 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
@@ -96,7 +94,7 @@ class ExchangeCredentialGrpcTest {
         assertEquals("INVALID_DEVICE_ID", refused("not-a-uuid", credential));
 
         // Re-enrolment rotates the credential: the old one stops working, the new one works.
-        EnrollResponse again = registry.enroll(EnrollRequest.newBuilder().setJoinToken(joinToken(Map.of()))
+        EnrollResponse again = registry.enroll(EnrollRequest.newBuilder().setJoinToken(TestDevices.joinToken(Map.of()))
                 .setName(first.getDevice().getName()).setFingerprint(fingerprints.get(deviceId))
                 .setWorldType(WorldType.WORLD_TYPE_PHYSICAL).build());
         assertEquals("DEVICE_CREDENTIAL_INVALID", refused(deviceId, credential));
@@ -114,10 +112,9 @@ class ExchangeCredentialGrpcTest {
     private final Map<String, String> fingerprints = new java.util.HashMap<>();
 
     private EnrollResponse enroll(Map<String, Object> tokenOptions) {
-        String fingerprint = "machine-" + UUID.randomUUID();
-        EnrollResponse response = registry.enroll(EnrollRequest.newBuilder().setJoinToken(joinToken(tokenOptions))
-                .setName("dev-" + UUID.randomUUID().toString().substring(0, 8)).setFingerprint(fingerprint)
-                .setWorldType(WorldType.WORLD_TYPE_VIRTUAL_MACHINE).build());
+        String fingerprint = TestDevices.newFingerprint();
+        EnrollResponse response = registry.enroll(TestDevices.request(TestDevices.joinToken(tokenOptions),
+                TestDevices.newName(), fingerprint).setWorldType(WorldType.WORLD_TYPE_VIRTUAL_MACHINE).build());
         fingerprints.put(response.getDevice().getDeviceId(), fingerprint);
         return response;
     }
@@ -127,11 +124,6 @@ class ExchangeCredentialGrpcTest {
                 ExchangeCredentialRequest.newBuilder().setDeviceId(deviceId).setDeviceCredential(credential).build()));
         assertTrue(e.getStatus().getCode() != Status.Code.INTERNAL, e.toString());
         return GrpcErrors.reason(e).orElseThrow();
-    }
-
-    private static String joinToken(Map<String, Object> body) {
-        return given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(body)
-                .when().post("/api/v1/join-tokens").then().statusCode(201).extract().path("token");
     }
 
     private static DeviceTokenVerifier verifier(String jwks) {

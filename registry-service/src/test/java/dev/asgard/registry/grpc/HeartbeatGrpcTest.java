@@ -1,6 +1,5 @@
 package dev.asgard.registry.grpc;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -29,6 +28,7 @@ import dev.asgard.proto.registry.v1.HeartbeatRequest;
 import dev.asgard.proto.registry.v1.HeartbeatResponse;
 import dev.asgard.proto.registry.v1.RegistryServiceGrpc;
 import dev.asgard.proto.registry.v1.WorldType;
+import dev.asgard.registry.TestDevices;
 import dev.asgard.registry.entity.Device;
 import dev.asgard.registry.repository.DeviceRepository;
 import dev.asgard.registry.repository.DeviceStatusTransitionRepository;
@@ -38,7 +38,6 @@ import dev.asgard.testsupport.DeviceTokens;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
-import dev.asgard.testsupport.TestTokens;
 import dev.asgard.testsupport.TopicReader;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -49,7 +48,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
-import io.restassured.http.ContentType;
 
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
@@ -158,11 +156,6 @@ class HeartbeatGrpcTest {
     }
 
     private String enroll(Map<String, Object> tokenOptions) {
-        String token = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(tokenOptions)
-                .when().post("/api/v1/join-tokens").then().statusCode(201).extract().path("token");
-        return registry.enroll(EnrollRequest.newBuilder().setJoinToken(token)
-                .setName("hb-" + UUID.randomUUID().toString().substring(0, 8))
-                .setFingerprint("machine-" + UUID.randomUUID())
-                .setWorldType(WorldType.WORLD_TYPE_PHYSICAL).build()).getDevice().getDeviceId();
+        return TestDevices.enrollNew(registry, tokenOptions).getDevice().getDeviceId();
     }
 }

@@ -1,6 +1,5 @@
 package dev.asgard.registry.service;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URL;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.asgard.proto.registry.v1.EnrollRequest;
 import dev.asgard.proto.registry.v1.RegistryServiceGrpc;
 import dev.asgard.proto.registry.v1.WorldType;
+import dev.asgard.registry.TestDevices;
 import dev.asgard.registry.entity.Device;
 import dev.asgard.registry.entity.DeviceStatusTransition;
 import dev.asgard.registry.repository.DeviceRepository;
@@ -27,7 +27,6 @@ import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.KafkaResource;
 import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
-import dev.asgard.testsupport.TestTokens;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -35,7 +34,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
-import io.restassured.http.ContentType;
 
 /**
  * The sweeper against the real database. The scheduled job runs too (on the leader, every 5 s), so the
@@ -134,13 +132,8 @@ class StatusSweeperTest {
     }
 
     private UUID enroll(Map<String, Object> tokenOptions) {
-        String token = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(tokenOptions)
-                .when().post("/api/v1/join-tokens").then().statusCode(201).extract().path("token");
-        return UUID.fromString(RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .enroll(EnrollRequest.newBuilder().setJoinToken(token)
-                        .setName("sw-" + UUID.randomUUID().toString().substring(0, 8))
-                        .setFingerprint("machine-" + UUID.randomUUID())
-                        .setWorldType(WorldType.WORLD_TYPE_PHYSICAL).build())
+        return UUID.fromString(TestDevices.enrollNew(
+                RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), tokenOptions)
                 .getDevice().getDeviceId());
     }
 }
