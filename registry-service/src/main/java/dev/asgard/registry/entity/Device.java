@@ -39,7 +39,8 @@ public class Device {
     @Column(nullable = false)
     public Status status;
 
-    @Column(name = "fingerprint_sha256", nullable = false)
+    /** SHA-256 of the machine fingerprint; null while a pre-registered device waits for its machine. */
+    @Column(name = "fingerprint_sha256")
     public byte[] fingerprintSha256;
 
     public byte[] hardware;

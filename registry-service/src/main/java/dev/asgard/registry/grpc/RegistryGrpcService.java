@@ -1,7 +1,25 @@
 package dev.asgard.registry.grpc;
 
+import java.util.List;
+import java.util.Optional;
+
+import dev.asgard.commons.auth.CurrentDevice;
 import dev.asgard.commons.auth.DeviceGuards;
 import dev.asgard.commons.auth.DeviceIdentity;
+import dev.asgard.commons.paging.Page;
+import dev.asgard.commons.paging.PageRequest;
+import dev.asgard.proto.registry.v1.FindProvidersRequest;
+import dev.asgard.proto.registry.v1.FindProvidersResponse;
+import dev.asgard.proto.registry.v1.GetDeviceRequest;
+import dev.asgard.proto.registry.v1.GetDeviceResponse;
+import dev.asgard.proto.registry.v1.ListDevicesRequest;
+import dev.asgard.proto.registry.v1.ListDevicesResponse;
+import dev.asgard.proto.registry.v1.UpdateDeviceRequest;
+import dev.asgard.proto.registry.v1.UpdateDeviceResponse;
+import dev.asgard.registry.query.DeviceQueries;
+import dev.asgard.registry.repository.DeviceQueryRepository.Found;
+import dev.asgard.registry.service.DeviceQueryService;
+import dev.asgard.registry.service.DeviceSelfService;
 import dev.asgard.proto.registry.v1.EnrollRequest;
 import dev.asgard.proto.registry.v1.HeartbeatRequest;
 import dev.asgard.proto.registry.v1.HeartbeatResponse;
@@ -29,8 +47,8 @@ import io.vertx.core.Vertx;
  * The {@code asgard.registry.v1.RegistryService} endpoint, bound on the service's HTTP port next to the
  * standard {@code grpc.health.v1.Health} service. Thin: validate, call the service, map.
  *
- * <p>{@code Enroll}, {@code ExchangeCredential} and {@code Heartbeat} work; the other RPCs answer {@code UNIMPLEMENTED} (the default of the generated base
- * class) until the rest of the registry issue lands.
+ * <p>Visibility for devices: a device reads and updates its own record; lists and discovery show the devices
+ * that share at least one network with the caller (the networks in its token).
  */
 @GrpcService
 public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServiceImplBase {
@@ -40,14 +58,78 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
     private final DeviceConfig config;
     private final HeartbeatService heartbeats;
     private final CredentialHasher hasher;
+    private final DeviceQueryService queries;
+    private final DeviceSelfService self;
+    private final DeviceMapper mapper;
 
     public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange,
-            HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher) {
+            HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher, DeviceQueryService queries,
+            DeviceSelfService self, DeviceMapper mapper) {
         this.enrollment = enrollment;
         this.exchange = exchange;
         this.heartbeats = heartbeats;
         this.config = config;
         this.hasher = hasher;
+        this.queries = queries;
+        this.self = self;
+        this.mapper = mapper;
+    }
+
+    /** A device reads its own record. */
+    @Override
+    public Uni<GetDeviceResponse> getDevice(GetDeviceRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            DeviceIdentity caller = DeviceGuards.requireSelf(request.getDeviceId());
+            return queries.get(DeviceIds.parse(caller.deviceId()));
+        }).map(found -> GetDeviceResponse.newBuilder().setDevice(proto(found)).build());
+    }
+
+    /** A device updates its own hardware, capabilities, labels, metadata or agent version (update mask). */
+    @Override
+    public Uni<UpdateDeviceResponse> updateDevice(UpdateDeviceRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            DeviceIdentity caller = DeviceGuards.requireSelf(request.getDevice().getDeviceId());
+            List<String> paths = DeviceSelfService.validate(request);
+            return self.update(DeviceIds.parse(caller.deviceId()), request, paths);
+        }).map(found -> UpdateDeviceResponse.newBuilder().setDevice(proto(found)).build());
+    }
+
+    /** Active devices offering a capability, among those the caller may see. */
+    @Override
+    public Uni<FindProvidersResponse> findProviders(FindProvidersRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            DeviceIdentity caller = CurrentDevice.require();
+            if (!request.getNetworkId().isEmpty()) {
+                DeviceGuards.requireNetwork(request.getNetworkId());
+            }
+            PageRequest page = PageRequest.of(request.getPageSize(), request.getPageToken());
+            return queries.findProviders(request.getCapability(), request.getVersion(), request.getNetworkId(),
+                    Optional.of(caller.networks()), page);
+        }).map(page -> FindProvidersResponse.newBuilder()
+                .addAllDevices(page.items().stream().map(this::proto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
+    }
+
+    /** Devices matching a filter, among those the caller may see, one page at a time. */
+    @Override
+    public Uni<ListDevicesResponse> listDevices(ListDevicesRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            DeviceIdentity caller = CurrentDevice.require();
+            if (!request.getFilter().getNetworkId().isEmpty()) {
+                DeviceGuards.requireNetwork(request.getFilter().getNetworkId());
+            }
+            PageRequest page = PageRequest.of(request.getPageSize(), request.getPageToken());
+            return queries.list(DeviceQueries.from(request.getFilter(), request.getOrderBy(),
+                    Optional.of(caller.networks())), page);
+        }).map(page -> ListDevicesResponse.newBuilder()
+                .addAllDevices(page.items().stream().map(this::proto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
+    }
+
+    private dev.asgard.proto.registry.v1.Device proto(Found found) {
+        return mapper.toProto(found.device(), found.capabilities());
     }
 
     /** A device reports that it is alive; the answer tells it the interval to use and its status. */

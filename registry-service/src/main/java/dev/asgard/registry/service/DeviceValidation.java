@@ -63,6 +63,30 @@ public final class DeviceValidation {
                         + " (a DNS label, so it can serve as a host name)");
     }
 
+    /**
+     * Checks the syntax of a capability name ({@code namespace.name}).
+     *
+     * @param v where the violation goes
+     * @param field the field name
+     * @param name the capability name
+     */
+    public static void capabilityName(Validation v, String field, String name) {
+        v.check(CAPABILITY.matcher(name).matches(), field,
+                "must be namespace.name: lower-case letters, digits and '-', each part starting with a letter");
+    }
+
+    /**
+     * Checks the syntax of a capability version (semantic version).
+     *
+     * @param v where the violation goes
+     * @param field the field name
+     * @param version the version, empty for any
+     */
+    public static void capabilityVersion(Validation v, String field, String version) {
+        v.check(version.isEmpty() || SEMVER.matcher(version).matches(), field,
+                "must be a semantic version such as 1.4.0, or empty");
+    }
+
     static void capabilities(Validation v, List<Capability> capabilities) {
         v.check(capabilities.size() <= MAX_CAPABILITIES, "capabilities", "at most " + MAX_CAPABILITIES);
         Set<String> seen = new HashSet<>();

@@ -94,19 +94,49 @@ public class EnrollmentService {
     }
 
     private Uni<Prepared> create(EnrollRequest request, JoinToken token, byte[] fingerprint, Instant now) {
-        return requireNameFree(request.getName(), Optional.empty()).map(ignored -> {
-            Device device = new Device();
-            device.id = UUID.randomUUID();
-            device.fingerprintSha256 = fingerprint;
-            device.createdAt = now;
-            device.statusChangedAt = now;
-            device.status = token.requiresApproval ? Device.Status.PENDING : Device.Status.ACTIVE;
-            device.joinTokenId = token.id;
-            device.ephemeral = token.ephemeral;
-            device.ephemeralGraceSeconds = token.ephemeralGraceSeconds;
-            describe(device, request, token, now);
-            return new Prepared(device, token, false);
-        }).call(prepared -> devices.persist(prepared.device));
+        return devices.findLiveByName(request.getName()).chain(holder -> {
+            if (holder.isPresent() && holder.get().fingerprintSha256 == null) {
+                return Uni.createFrom().item(claim(holder.get(), request, token, fingerprint, now));
+            }
+            return requireNameFree(request.getName(), Optional.empty()).map(ignored -> newDevice(request, token, fingerprint, now))
+                    .call(prepared -> devices.persist(prepared.device));
+        });
+    }
+
+    /**
+     * The first machine enrolling under the name of a pre-registered device becomes that device: it keeps the
+     * administrator's id, labels and networks and gets the token's on top.
+     */
+    private static Prepared claim(Device device, EnrollRequest request, JoinToken token, byte[] fingerprint, Instant now) {
+        Map<String, String> preset = new LinkedHashMap<>(device.labels);
+        device.fingerprintSha256 = fingerprint;
+        device.worldType = request.getWorldType().name();
+        device.status = token.requiresApproval ? Device.Status.PENDING : Device.Status.ACTIVE;
+        device.statusChangedAt = now;
+        device.joinTokenId = token.id;
+        device.ephemeral = token.ephemeral;
+        device.ephemeralGraceSeconds = token.ephemeralGraceSeconds;
+        describe(device, request, token, now);
+        // The administrator's labels win over what the device reports; the token's win over both.
+        Map<String, String> labels = new LinkedHashMap<>(request.getLabelsMap());
+        labels.putAll(preset);
+        labels.putAll(token.labels);
+        device.labels = labels;
+        return new Prepared(device, token, false);
+    }
+
+    private static Prepared newDevice(EnrollRequest request, JoinToken token, byte[] fingerprint, Instant now) {
+        Device device = new Device();
+        device.id = UUID.randomUUID();
+        device.fingerprintSha256 = fingerprint;
+        device.createdAt = now;
+        device.statusChangedAt = now;
+        device.status = token.requiresApproval ? Device.Status.PENDING : Device.Status.ACTIVE;
+        device.joinTokenId = token.id;
+        device.ephemeral = token.ephemeral;
+        device.ephemeralGraceSeconds = token.ephemeralGraceSeconds;
+        describe(device, request, token, now);
+        return new Prepared(device, token, false);
     }
 
     private Uni<Prepared> reEnroll(Device device, EnrollRequest request, JoinToken token, Instant now) {

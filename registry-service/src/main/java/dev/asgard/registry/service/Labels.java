@@ -40,7 +40,7 @@ public final class Labels {
             validation.check(isValidKey(key), field + "." + key,
                     "label key must be [prefix/]name: name up to 63 characters of letters, digits, '-', '_', '.',"
                             + " starting and ending with a letter or digit; prefix a DNS subdomain up to 253 characters");
-            validation.check(value != null && (value.isEmpty() || NAME.matcher(value).matches()), field + "." + key,
+            validation.check(isValidValue(value), field + "." + key,
                     "label value must be empty or up to 63 characters of letters, digits, '-', '_', '.',"
                             + " starting and ending with a letter or digit");
         });
@@ -68,7 +68,19 @@ public final class Labels {
         }
     }
 
-    static boolean isValidKey(String key) {
+    /**
+     * @param value a label value
+     * @return whether it is empty or a well-formed value
+     */
+    public static boolean isValidValue(String value) {
+        return value != null && (value.isEmpty() || NAME.matcher(value).matches());
+    }
+
+    /**
+     * @param key a label key
+     * @return whether it is a well-formed {@code [prefix/]name}
+     */
+    public static boolean isValidKey(String key) {
         if (key == null) {
             return false;
         }
