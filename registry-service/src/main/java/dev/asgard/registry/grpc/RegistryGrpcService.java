@@ -6,7 +6,6 @@ import java.util.Optional;
 import dev.asgard.commons.auth.CurrentDevice;
 import dev.asgard.commons.auth.DeviceGuards;
 import dev.asgard.commons.auth.DeviceIdentity;
-import dev.asgard.commons.paging.Page;
 import dev.asgard.commons.paging.PageRequest;
 import dev.asgard.proto.registry.v1.FindProvidersRequest;
 import dev.asgard.proto.registry.v1.FindProvidersResponse;
@@ -16,6 +15,10 @@ import dev.asgard.proto.registry.v1.ListDevicesRequest;
 import dev.asgard.proto.registry.v1.ListDevicesResponse;
 import dev.asgard.proto.registry.v1.UpdateDeviceRequest;
 import dev.asgard.proto.registry.v1.UpdateDeviceResponse;
+import dev.asgard.proto.registry.v1.WatchDevicesRequest;
+import dev.asgard.proto.registry.v1.WatchDevicesResponse;
+import dev.asgard.registry.service.DeviceWatchService;
+import io.smallrye.mutiny.Multi;
 import dev.asgard.registry.query.DeviceQueries;
 import dev.asgard.registry.repository.DeviceQueryRepository.Found;
 import dev.asgard.registry.service.DeviceQueryService;
@@ -61,10 +64,11 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
     private final DeviceQueryService queries;
     private final DeviceSelfService self;
     private final DeviceMapper mapper;
+    private final DeviceWatchService watches;
 
     public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange,
             HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher, DeviceQueryService queries,
-            DeviceSelfService self, DeviceMapper mapper) {
+            DeviceSelfService self, DeviceMapper mapper, DeviceWatchService watches) {
         this.enrollment = enrollment;
         this.exchange = exchange;
         this.heartbeats = heartbeats;
@@ -73,6 +77,20 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
         this.queries = queries;
         this.self = self;
         this.mapper = mapper;
+        this.watches = watches;
+    }
+
+    /** Changes of the devices matching a filter, among those the caller may see, optionally after their state. */
+    @Override
+    public Multi<WatchDevicesResponse> watchDevices(WatchDevicesRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            DeviceIdentity caller = CurrentDevice.require();
+            if (!request.getFilter().getNetworkId().isEmpty()) {
+                DeviceGuards.requireNetwork(request.getFilter().getNetworkId());
+            }
+            return watches.watch(DeviceQueries.from(request.getFilter(), "", Optional.of(caller.networks())),
+                    request.getSendInitialState());
+        });
     }
 
     /** A device reads its own record. */

@@ -89,6 +89,18 @@ public class DeviceQueryRepository {
     }
 
     /**
+     * @param id a device id
+     * @return the device, removed or not, and its capabilities, or null if it never existed
+     */
+    public Uni<Found> findAny(UUID id) {
+        return pool.preparedQuery("select " + COLUMNS + " from registry.device d where d.id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? null : device(rows.iterator().next()))
+                .chain(device -> device == null ? Uni.createFrom().nullItem()
+                        : withCapabilities(List.of(device)).map(found -> found.get(0)));
+    }
+
+    /**
      * Capabilities across live devices, with the devices offering each (for the capability overview).
      *
      * @param networkId only devices in this network, or null
