@@ -9,10 +9,13 @@ import dev.asgard.proto.registry.v1.ExchangeCredentialRequest;
 import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.MutinyRegistryServiceGrpc;
+import dev.asgard.proto.registry.v1.RotateCredentialRequest;
+import dev.asgard.proto.registry.v1.RotateCredentialResponse;
 import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.registry.mapping.DeviceMapper;
 import dev.asgard.registry.service.CredentialExchangeService;
 import dev.asgard.registry.service.CredentialHasher;
+import dev.asgard.registry.service.CredentialRotationService;
 import dev.asgard.registry.service.DeviceValidation;
 import dev.asgard.registry.service.DeviceIds;
 import dev.asgard.registry.service.DeviceStatusService;
@@ -40,14 +43,26 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
     private final DeviceConfig config;
     private final HeartbeatService heartbeats;
     private final CredentialHasher hasher;
+    private final CredentialRotationService rotation;
 
     public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange,
-            HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher) {
+            HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher,
+            CredentialRotationService rotation) {
         this.enrollment = enrollment;
         this.exchange = exchange;
         this.heartbeats = heartbeats;
         this.config = config;
         this.hasher = hasher;
+        this.rotation = rotation;
+    }
+
+    /**
+     * The calling device replaces its credential; the previous one keeps working for the requested grace
+     * (capped, default cap 1 hour; zero or absent: revoked at once). The new credential is in this answer only.
+     */
+    @Override
+    public Uni<RotateCredentialResponse> rotateCredential(RotateCredentialRequest request) {
+        return CredentialGrpcSupport.rotate(request, rotation);
     }
 
     /** A device reports that it is alive; the answer tells it the interval to use and its status. */
