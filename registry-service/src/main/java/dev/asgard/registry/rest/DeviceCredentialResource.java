@@ -13,8 +13,13 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.error.Validation;
@@ -42,19 +47,23 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = "bearer")
 public class DeviceCredentialResource {
 
+    private static final String REVOKE_EXAMPLE = "{\"reason\": \"laptop stolen\"}";
+
     private final CredentialRotationService rotation;
     private final CredentialRevocationService revocation;
     private final CredentialMapper mapper;
     private final RegistryConfig config;
     private final SecurityIdentity identity;
+    private final ObjectMapper json;
 
     public DeviceCredentialResource(CredentialRotationService rotation, CredentialRevocationService revocation,
-            CredentialMapper mapper, RegistryConfig config, SecurityIdentity identity) {
+            CredentialMapper mapper, RegistryConfig config, SecurityIdentity identity, ObjectMapper json) {
         this.rotation = rotation;
         this.revocation = revocation;
         this.mapper = mapper;
         this.config = config;
         this.identity = identity;
+        this.json = json;
     }
 
     /** Lists the device's credentials, newest first: ids, creation, expiry and revocation times. */
@@ -79,9 +88,12 @@ public class DeviceCredentialResource {
     @Path("/rotate")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Rotate a device's credential", description = "The new credential is in this answer only.")
-    public Uni<RotatedCredential> rotate(@PathParam("deviceId") String deviceId, RotateCredentialBody body) {
+    public Uni<RotatedCredential> rotate(@PathParam("deviceId") String deviceId,
+            @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RotateCredentialBody.class))) String text) {
         UUID id = parseId(deviceId);
-        Duration grace = grace(body);
+        Duration grace = grace(JsonBodies.read(json, text, RotateCredentialBody.class,
+                "{\"previousCredentialGrace\": \"10m\"}"));
         String admin = identity.getPrincipal().getName();
         return rotation.newCredential()
                 .chain(credential -> rotation.rotate(id, credential, grace, admin))
@@ -100,9 +112,11 @@ public class DeviceCredentialResource {
     @Path("/revoke")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Revoke a device", description = "Revokes all credentials and live tokens; status REVOKED.")
-    public Uni<RevokedCredentials> revoke(@PathParam("deviceId") String deviceId, RevokeCredentialsBody body) {
+    public Uni<RevokedCredentials> revoke(@PathParam("deviceId") String deviceId,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RevokeCredentialsBody.class))) String text) {
         UUID id = parseId(deviceId);
-        String reason = reason(body);
+        String reason = reason(JsonBodies.read(json, text, RevokeCredentialsBody.class, REVOKE_EXAMPLE));
         return revocation.revoke(id, reason, identity.getPrincipal().getName())
                 .map(revoked -> new RevokedCredentials(revoked.deviceId().toString(),
                         revoked.credentialIds().stream().map(UUID::toString).toList(), revoked.revokedAt(),
@@ -132,7 +146,7 @@ public class DeviceCredentialResource {
         v.maxLength("reason", reason, max);
         if (!v.isValid()) {
             throw AsgardException.invalidArgument(v.violations())
-                    .withHint("Say why, e.g. {\"reason\": \"laptop stolen\"}; it is kept in the event and the audit trail.");
+                    .withHint("Say why, e.g. " + REVOKE_EXAMPLE + "; it is kept in the event and the audit trail.");
         }
         return reason.strip();
     }

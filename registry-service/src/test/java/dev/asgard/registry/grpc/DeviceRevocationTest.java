@@ -187,6 +187,10 @@ class DeviceRevocationTest {
                 .when().post(path).then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("errors.field", hasItem("reason"));
+        given().auth().oauth2(TestTokens.admin()).when().post(path).then().statusCode(400)
+                .body("errors.field", hasItem("reason"));
+        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body("{\"reason\": ")
+                .when().post(path).then().statusCode(400).body("reason", equalTo("MALFORMED_BODY"));
         given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("reason", "x".repeat(501)))
                 .when().post(path).then().statusCode(400).body("errors.field", hasItem("reason"));
         given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("reason", "x"))
