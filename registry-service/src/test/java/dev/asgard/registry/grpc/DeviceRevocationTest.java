@@ -143,6 +143,11 @@ class DeviceRevocationTest {
                 TestDevices.request(TestDevices.joinToken(Map.of()), name, fingerprint).build()));
         assertEquals("DEVICE_REVOKED", GrpcErrors.reason(reEnrol).orElseThrow());
 
+        given().auth().oauth2(TestTokens.admin()).when().post("/api/v1/devices/" + deviceId + "/credentials/rotate")
+                .then().statusCode(409).body("reason", equalTo("DEVICE_REVOKED"));
+        given().auth().oauth2(TestTokens.viewer()).when().get("/api/v1/devices/" + deviceId + "/credentials")
+                .then().statusCode(200).body("items.state", equalTo(List.of("REVOKED")));
+
         // A second revocation changes nothing and announces nothing.
         given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("reason", "again"))
                 .when().post("/api/v1/devices/" + deviceId + "/credentials/revoke")
