@@ -209,6 +209,40 @@ class DeviceRevocationTest {
                 .heartbeat(heartbeat(deviceId, 1));
     }
 
+    @Test
+    void aTokenExchangedConcurrentlyWithTheRevocationIsNeverIssuedAfterTheCutOff() throws Exception {
+        int issuedBefore = 0;
+        for (int round = 0; round < 4; round++) {
+            EnrollResponse enrolled = TestDevices.enrollNew(registry, Map.of());
+            String deviceId = enrolled.getDevice().getDeviceId();
+            java.util.concurrent.CompletableFuture<String> token = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return registry.exchangeCredential(exchange(deviceId, enrolled.getDeviceCredential()))
+                                    .getAccessToken();
+                        } catch (StatusRuntimeException e) {
+                            assertEquals("DEVICE_REVOKED", GrpcErrors.reason(e).orElseThrow());
+                            return null;
+                        }
+                    });
+            Thread.sleep(round * 15L);
+            String cutOff = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                    .body(Map.of("reason", "race")).when().post("/api/v1/devices/" + deviceId + "/credentials/revoke")
+                    .then().statusCode(200).extract().path("tokensInvalidBefore");
+            String issued = token.get(30, TimeUnit.SECONDS);
+            if (issued != null) {
+                issuedBefore++;
+                String claims = new String(java.util.Base64.getUrlDecoder().decode(issued.split("\\.")[1]),
+                        StandardCharsets.UTF_8);
+                long iat = Long.parseLong(claims.replaceAll(".*\"iat\"\\s*:\\s*(\\d+).*", "$1"));
+                assertTrue(iat <= Instant.parse(cutOff).getEpochSecond(),
+                        "a token issued during the revocation is covered by its cut-off: " + iat + " > " + cutOff);
+            }
+        }
+        System.out.printf("revocation race: %d of 4 exchanges issued a token (all covered by the cut-off)%n",
+                issuedBefore);
+    }
+
     private static ExchangeCredentialRequest exchange(String deviceId, String credential) {
         return ExchangeCredentialRequest.newBuilder().setDeviceId(deviceId).setDeviceCredential(credential).build();
     }
