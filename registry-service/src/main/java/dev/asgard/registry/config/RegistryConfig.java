@@ -73,4 +73,22 @@ public interface RegistryConfig {
         @WithDefault("10m")
         Duration lifetime();
     }
+
+    /** @return device credential rotation and revocation */
+    Credentials credentials();
+
+    /** Device credentials: how long a replaced credential may keep working, and what an administrator may say. */
+    interface Credentials {
+
+        /**
+         * @return the longest grace period of the previous credential after a rotation; a device asking for
+         *         more gets this, an administrator asking for more gets 400
+         */
+        @WithDefault("1h")
+        Duration maxPreviousGrace();
+
+        /** @return the longest reason an administrator may give for a revocation, in characters */
+        @WithDefault("500")
+        int maxRevocationReasonLength();
+    }
 }

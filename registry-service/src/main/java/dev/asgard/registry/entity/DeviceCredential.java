@@ -13,6 +13,18 @@ import jakarta.persistence.Table;
 @Table(name = "device_credential")
 public class DeviceCredential {
 
+    /** What a credential is good for right now; derived from the stored times. */
+    public enum State {
+        /** Usable, with no end. */
+        ACTIVE,
+        /** Usable until {@code expiresAt}: the previous credential during a rotation's grace period. */
+        EXPIRING,
+        /** Its grace period is over. */
+        EXPIRED,
+        /** Revoked: by a rotation without grace, a re-enrolment, or an administrator. */
+        REVOKED
+    }
+
     @Id
     public UUID id;
 
@@ -25,6 +37,33 @@ public class DeviceCredential {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    /** End of the grace period after a rotation; null while the credential is the current one. */
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+
     @Column(name = "revoked_at")
     public Instant revokedAt;
+
+    /**
+     * @param now the current time
+     * @return the state at that time; revocation wins over expiry
+     */
+    public State stateAt(Instant now) {
+        if (revokedAt != null) {
+            return State.REVOKED;
+        }
+        if (expiresAt == null) {
+            return State.ACTIVE;
+        }
+        return expiresAt.isAfter(now) ? State.EXPIRING : State.EXPIRED;
+    }
+
+    /**
+     * @param now the current time
+     * @return whether the credential can be exchanged for a token at that time
+     */
+    public boolean usableAt(Instant now) {
+        State state = stateAt(now);
+        return state == State.ACTIVE || state == State.EXPIRING;
+    }
 }

@@ -30,10 +30,13 @@ import dev.asgard.proto.registry.v1.ExchangeCredentialRequest;
 import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.MutinyRegistryServiceGrpc;
+import dev.asgard.proto.registry.v1.RotateCredentialRequest;
+import dev.asgard.proto.registry.v1.RotateCredentialResponse;
 import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.registry.mapping.DeviceMapper;
 import dev.asgard.registry.service.CredentialExchangeService;
 import dev.asgard.registry.service.CredentialHasher;
+import dev.asgard.registry.service.CredentialRotationService;
 import dev.asgard.registry.service.DeviceValidation;
 import dev.asgard.registry.service.DeviceIds;
 import dev.asgard.registry.service.DeviceStatusService;
@@ -65,10 +68,11 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
     private final DeviceSelfService self;
     private final DeviceMapper mapper;
     private final DeviceWatchService watches;
+    private final CredentialRotationService rotation;
 
     public RegistryGrpcService(EnrollmentService enrollment, CredentialExchangeService exchange,
             HeartbeatService heartbeats, DeviceConfig config, CredentialHasher hasher, DeviceQueryService queries,
-            DeviceSelfService self, DeviceMapper mapper, DeviceWatchService watches) {
+            DeviceSelfService self, DeviceMapper mapper, DeviceWatchService watches, CredentialRotationService rotation) {
         this.enrollment = enrollment;
         this.exchange = exchange;
         this.heartbeats = heartbeats;
@@ -78,6 +82,7 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
         this.self = self;
         this.mapper = mapper;
         this.watches = watches;
+        this.rotation = rotation;
     }
 
     /** Changes of the devices matching a filter, among those the caller may see, optionally after their state. */
@@ -148,6 +153,15 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
 
     private dev.asgard.proto.registry.v1.Device proto(Found found) {
         return mapper.toProto(found.device(), found.capabilities());
+    }
+
+    /**
+     * The calling device replaces its credential; the previous one keeps working for the requested grace
+     * (capped, default cap 1 hour; zero or absent: revoked at once). The new credential is in this answer only.
+     */
+    @Override
+    public Uni<RotateCredentialResponse> rotateCredential(RotateCredentialRequest request) {
+        return CredentialGrpcSupport.rotate(request, rotation);
     }
 
     /** A device reports that it is alive; the answer tells it the interval to use and its status. */

@@ -1,9 +1,11 @@
 package dev.asgard.registry.service;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.registry.entity.Device;
@@ -12,7 +14,7 @@ import dev.asgard.registry.keys.DeviceTokenIssuer;
 import dev.asgard.registry.keys.IssuedToken;
 import dev.asgard.registry.repository.DeviceCredentialRepository;
 import dev.asgard.registry.repository.DeviceRepository;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -21,8 +23,8 @@ import io.vertx.core.Vertx;
 /**
  * Exchanges a device credential for a short-lived device token. Every refusal about the credential itself
  * has one reason, {@code DEVICE_CREDENTIAL_INVALID}, so the answer tells a guesser nothing; the device's
- * own state (pending, revoked, removed) gets its own reason, since only a holder of a valid credential
- * learns it.
+ * own state (pending, revoked, removed) gets its own reason, since only a holder of the right secret (of a
+ * credential that is or once was valid) learns it. A credential works while it is neither revoked nor past the grace period a rotation gave it.
  */
 @ApplicationScoped
 public class CredentialExchangeService {
@@ -31,13 +33,15 @@ public class CredentialExchangeService {
     private final DeviceCredentialRepository credentials;
     private final DeviceTokenIssuer issuer;
     private final CredentialHasher hasher;
+    private final Clock clock;
 
     public CredentialExchangeService(DeviceRepository devices, DeviceCredentialRepository credentials,
-            DeviceTokenIssuer issuer, CredentialHasher hasher) {
+            DeviceTokenIssuer issuer, CredentialHasher hasher, Clock clock) {
         this.devices = devices;
         this.credentials = credentials;
         this.issuer = issuer;
         this.hasher = hasher;
+        this.clock = clock;
     }
 
     /**
@@ -45,17 +49,27 @@ public class CredentialExchangeService {
      * @param presented the credential
      * @return a device token
      */
-    @WithSession
+    @WithTransaction
     public Uni<IssuedToken> exchange(String deviceId, String presented) {
         PrefixedSecret parts = NewCredential.parse(presented).orElseThrow(CredentialExchangeService::invalid);
         UUID device = DeviceIds.parse(deviceId);
         return credentials.findById(parts.id()).chain(credential -> {
-            if (credential == null || credential.revokedAt != null || !credential.deviceId.equals(device)) {
+            if (credential == null || !credential.deviceId.equals(device)) {
                 return Uni.createFrom().failure(invalid());
             }
+            // The secret is checked even for a revoked or expired credential: its holder then learns that the
+            // device was revoked (stop) rather than that the credential is wrong (rotate or re-enrol).
             return verifyOffTheEventLoop(parts.secret(), credential)
-                    .chain(() -> devices.findById(device))
-                    .chain(found -> issuer.issue(usable(found).id.toString(), List.of(found.networks), found.labels));
+                    // A share lock: a concurrent revocation waits until this token is issued, so its cut-off
+                    // (taken under the row lock) is later than the token's issue time.
+                    .chain(() -> devices.findById(device, LockModeType.PESSIMISTIC_READ))
+                    .map(this::usable)
+                    .chain(found -> {
+                        if (!credential.usableAt(clock.instant())) {
+                            return Uni.createFrom().failure(invalid());
+                        }
+                        return issuer.issue(found.id.toString(), List.of(found.networks), found.labels);
+                    });
         });
     }
 
@@ -83,7 +97,8 @@ public class CredentialExchangeService {
                     .withHint("Retry after an administrator approved the device (POST /api/v1/devices/{id}/approve).");
             case REVOKED -> throw AsgardException.failedPrecondition("DEVICE_REVOKED",
                     "The access of device %s was revoked.", device.id)
-                    .withHint("Stop and tell the operator; an administrator must restore the device.");
+                    .withHint("Stop using this identity and tell the operator; an administrator must register the "
+                            + "machine anew.");
             default -> device;
         };
     }
@@ -91,6 +106,7 @@ public class CredentialExchangeService {
     private static AsgardException invalid() {
         return AsgardException.unauthenticated("DEVICE_CREDENTIAL_INVALID",
                 "The device credential is not valid for this device.")
-                .withHint("Use the latest credential from Enroll or RotateCredential; older ones are revoked.");
+                .withHint("Use the latest credential from Enroll or RotateCredential; older ones stop working when their "
+                        + "grace period ends.");
     }
 }

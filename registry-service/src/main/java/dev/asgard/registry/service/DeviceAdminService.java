@@ -41,10 +41,12 @@ public class DeviceAdminService {
     private final DeviceStatusService status;
     private final DeviceMapper mapper;
     private final EventPublisher events;
+    private final AuditService audit;
     private final Clock clock;
 
     public DeviceAdminService(DeviceRepository devices, DeviceUpdates updates, DeviceStatusService status,
-            DeviceMapper mapper, EventPublisher events, Clock clock) {
+            DeviceMapper mapper, EventPublisher events, AuditService audit, Clock clock) {
+        this.audit = audit;
         this.devices = devices;
         this.updates = updates;
         this.status = status;
@@ -120,7 +122,10 @@ public class DeviceAdminService {
                         .setDevice(mapper.toProto(saved, List.of()))
                         .build();
                 return events.publish(Topics.REGISTRY_EVENTS, saved.id.toString(), EnrollmentService.DEVICE_REGISTERED,
-                        saved.id.toString(), event).replaceWith(new Found(saved, List.of()));
+                        saved.id.toString(), event)
+                        .call(() -> audit.record(AuditRecord.of("device.pre-register", "device", saved.id)
+                                .with("name", saved.name)))
+                        .replaceWith(new Found(saved, List.of()));
             });
         });
     }
@@ -167,7 +172,10 @@ public class DeviceAdminService {
                                 device.metadata = bytes;
                                 changed.add("metadata");
                             });
-                    return updates.finish(device, changed, Optional.empty(), now);
+                    return updates.finish(device, changed, Optional.empty(), now)
+                            .call(found -> changed.isEmpty() ? Uni.createFrom().voidItem()
+                                    : audit.record(AuditRecord.of("device.update", "device", device.id)
+                                            .with("changedFields", changed)));
                 });
     }
 
@@ -202,6 +210,7 @@ public class DeviceAdminService {
             device.lastSeen = now;
             return status.transition(device, Device.Status.ACTIVE, "approved", now)
                     .call(devices::flush)
+                    .call(() -> audit.record(AuditRecord.of("device.approve", "device", device.id).with("from", "PENDING")))
                     .chain(approved -> updates.finish(approved, List.of(), Optional.empty(), now));
         });
     }

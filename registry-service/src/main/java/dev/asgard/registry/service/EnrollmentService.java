@@ -49,17 +49,19 @@ public class EnrollmentService {
     private final DeviceCredentialRepository credentials;
     private final DeviceMapper mapper;
     private final EventPublisher events;
+    private final AuditService audit;
     private final Clock clock;
 
     public EnrollmentService(JoinTokenService joinTokens, DeviceRepository devices,
             DeviceCapabilityRepository capabilities, DeviceCredentialRepository credentials, DeviceMapper mapper,
-            EventPublisher events, Clock clock) {
+            EventPublisher events, AuditService audit, Clock clock) {
         this.joinTokens = joinTokens;
         this.devices = devices;
         this.capabilities = capabilities;
         this.credentials = credentials;
         this.mapper = mapper;
         this.events = events;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -87,7 +89,14 @@ public class EnrollmentService {
                         .chain(() -> capabilities.replace(enrolled.device.id, request.getCapabilitiesList().stream()
                                 .map(c -> mapper.toEntity(c, enrolled.device.id)).toList()))
                         .chain(stored -> devices.flush().replaceWith(stored))
-                        .chain(stored -> publish(enrolled, stored, now)));
+                        .chain(stored -> publish(enrolled, stored, now))
+                        // The enrolling device is the actor: it proved itself with the join token, not a device token.
+                        .call(result -> audit.record(AuditRecord.of("device.enroll", "device", enrolled.device.id)
+                                .by(AuditCaller.device(enrolled.device.id.toString(), null))
+                                .with("joinTokenId", enrolled.token.id)
+                                .with("reEnrolled", enrolled.reEnrolled)
+                                .with("credentialId", credential.id())
+                                .with("name", enrolled.device.name))));
     }
 
     private record Prepared(Device device, JoinToken token, boolean reEnrolled) {

@@ -38,13 +38,15 @@ public class JoinTokenService {
     private final JoinTokenRepository repository;
     private final RegistryConfig config;
     private final PageTokenCodec pageTokens;
+    private final AuditService audit;
     private final Clock clock;
 
     public JoinTokenService(JoinTokenRepository repository, RegistryConfig config, PageTokenCodec pageTokens,
-            Clock clock) {
+            AuditService audit, Clock clock) {
         this.repository = repository;
         this.config = config;
         this.pageTokens = pageTokens;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -82,7 +84,16 @@ public class JoinTokenService {
             token.ephemeralGraceSeconds = grace.toSeconds();
         }
         token.requiresApproval = request.requiresApproval();
-        return repository.persist(token).map(saved -> new Created(saved, secret.token()));
+        return repository.persist(token)
+                .call(saved -> audit.record(AuditRecord.of("join-token.create", "join-token", saved.id)
+                        .with("description", saved.description)
+                        .with("expiresAt", saved.expiresAt)
+                        .with("usageLimit", saved.usageLimit)
+                        .with("networks", List.of(saved.networks))
+                        .with("labels", saved.labels)
+                        .with("ephemeral", saved.ephemeral)
+                        .with("requiresApproval", saved.requiresApproval)))
+                .map(saved -> new Created(saved, secret.token()));
     }
 
     /**
@@ -127,12 +138,13 @@ public class JoinTokenService {
      */
     @WithTransaction
     public Uni<JoinToken> revoke(UUID id, String revokedBy) {
-        return repository.findById(id).onItem().ifNull().failWith(() -> notFound(id)).map(token -> {
-            if (token.revokedAt == null) {
-                token.revokedAt = clock.instant();
-                token.revokedBy = revokedBy;
+        return repository.findById(id).onItem().ifNull().failWith(() -> notFound(id)).chain(token -> {
+            if (token.revokedAt != null) {
+                return Uni.createFrom().item(token);
             }
-            return token;
+            token.revokedAt = clock.instant();
+            token.revokedBy = revokedBy;
+            return audit.record(AuditRecord.of("join-token.revoke", "join-token", token.id)).replaceWith(token);
         });
     }
 
