@@ -1,5 +1,6 @@
 package dev.asgard.registry.service;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.UUID;
@@ -34,6 +35,7 @@ public class EphemeralCleanup {
     static final String CANDIDATES = """
             select id from {h-schema}device
             where ephemeral and removed_at is null and status = 'OFFLINE'
+              and status_changed_at < cast(:horizon as timestamptz)
               and status_changed_at < cast(:now as timestamptz)
                   - make_interval(secs => coalesce(ephemeral_grace_seconds, :defaultGrace))
             order by status_changed_at
@@ -60,9 +62,14 @@ public class EphemeralCleanup {
      */
     @WithTransaction
     public Uni<Integer> cleanUp(Instant now) {
+        Duration defaultGrace = registry.joinTokens().defaultEphemeralGrace();
+        // No device can expire sooner than the shortest grace it can have: a range on the index, not a full scan.
+        Duration shortest = defaultGrace.compareTo(JoinTokenService.MIN_GRACE) < 0 ? defaultGrace
+                : JoinTokenService.MIN_GRACE;
         return Panache.getSession().chain(session -> session.createNativeQuery(CANDIDATES, UUID.class)
+                        .setParameter("horizon", now.minus(shortest).atOffset(ZoneOffset.UTC))
                         .setParameter("now", now.atOffset(ZoneOffset.UTC))
-                        .setParameter("defaultGrace", registry.joinTokens().defaultEphemeralGrace().toSeconds())
+                        .setParameter("defaultGrace", defaultGrace.toSeconds())
                         .setMaxResults(config.ephemeralCleanupBatchSize())
                         .getResultList())
                 .chain(candidates -> Multi.createFrom().iterable(candidates)
