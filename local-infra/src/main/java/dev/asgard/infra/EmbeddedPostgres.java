@@ -102,7 +102,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 initdb(runAs, pgdata, passwordFile);
             }
             checkVersion(pgdata);
-            launch(runAs, pgdata);
+            launch(runAs, pgdata, requestedPort);
             if (rotatePassword) {
                 changePassword(passwordFile);
             }
@@ -184,6 +184,46 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 throw new InfraException("Could not create database " + database + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Stops PostgreSQL (fast shutdown: open sessions are ended, data is flushed) but keeps its data, also of a
+     * temporary instance, its port and its password, so that {@link #restart()} brings the same server back: for
+     * outage tests. Does nothing when it is stopped already.
+     *
+     * @throws IllegalStateException if it was never started or is closed
+     */
+    public synchronized void stop() {
+        if (!used || root == null) {
+            throw new IllegalStateException("PostgreSQL was never started or is closed");
+        }
+        if (server != null) {
+            server.stop(STOP_GRACE);
+            server = null;
+        }
+    }
+
+    /**
+     * Starts a server stopped with {@link #stop()} again, on the same port with the same data, and blocks until it
+     * accepts connections. Does nothing when it runs.
+     *
+     * @return this instance
+     * @throws IllegalStateException if it was never started or is closed
+     * @throws InfraException if it cannot start (for example because the port was taken meanwhile)
+     */
+    public synchronized EmbeddedPostgres restart() {
+        if (!used || root == null) {
+            throw new IllegalStateException("PostgreSQL was never started or is closed");
+        }
+        if (server == null) {
+            launch(PostgresRunAs.current(root), root.resolve("pgdata"), port);
+        }
+        return this;
+    }
+
+    /** @return whether the server runs (started, and neither stopped nor closed) */
+    public synchronized boolean isRunning() {
+        return server != null;
     }
 
     /**
@@ -290,9 +330,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    private void launch(PostgresRunAs runAs, Path pgdata) {
+    private void launch(PostgresRunAs runAs, Path pgdata, int wantedPort) {
         for (int attempt = 1; ; attempt++) {
-            port = requestedPort != 0 ? requestedPort : FreePorts.pick(1)[0];
+            port = wantedPort != 0 ? wantedPort : FreePorts.pick(1)[0];
             List<String> command = new ArrayList<>(runAs.prefix());
             command.addAll(List.of(PostgresBinaries.binary("postgres").toString(), "-D", pgdata.toString(),
                     "-p", Integer.toString(port),
@@ -314,7 +354,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             server.stop(Duration.ofSeconds(10));
             server = null;
             boolean portTaken = log.contains("could not bind") || log.contains("Address already in use");
-            if (!(portTaken && requestedPort == 0 && attempt < PORT_ATTEMPTS)) {
+            if (!(portTaken && wantedPort == 0 && attempt < PORT_ATTEMPTS)) {
                 throw new InfraException(failure + ". From " + logFile + ":\n" + log);
             }
         }

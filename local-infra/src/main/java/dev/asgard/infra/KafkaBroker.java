@@ -87,7 +87,7 @@ public final class KafkaBroker implements AutoCloseable {
             prepareDirectories();
             Path classes = installMainClass();
             List<Path> jars = KafkaBrokerClasspath.jars();
-            launch(classes, jars);
+            launch(classes, jars, requestedPort, requestedControllerPort);
             shutdownHook = new Thread(this::closeQuietly, "asgard-kafka-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             return this;
@@ -107,6 +107,46 @@ public final class KafkaBroker implements AutoCloseable {
     public synchronized Path logFile() {
         requireStarted();
         return logFile;
+    }
+
+    /**
+     * Stops the broker (a clean shutdown, which flushes the logs) but keeps its data, also of a temporary instance,
+     * and its ports, so that {@link #restart()} brings the same broker back, with its topics, records and offsets:
+     * for outage tests. Does nothing when it is stopped already.
+     *
+     * @throws IllegalStateException if it was never started or is closed
+     */
+    public synchronized void stop() {
+        if (!used || root == null) {
+            throw new IllegalStateException("The Kafka broker was never started or is closed");
+        }
+        if (broker != null) {
+            broker.stop(STOP_GRACE);
+            broker = null;
+        }
+    }
+
+    /**
+     * Starts a broker stopped with {@link #stop()} again, on the same ports with the same data, and blocks until it
+     * serves requests. Does nothing when it runs.
+     *
+     * @return this instance
+     * @throws IllegalStateException if it was never started or is closed
+     * @throws InfraException if it cannot start (for example because a port was taken meanwhile)
+     */
+    public synchronized KafkaBroker restart() {
+        if (!used || root == null) {
+            throw new IllegalStateException("The Kafka broker was never started or is closed");
+        }
+        if (broker == null) {
+            launch(root.resolve("launcher"), KafkaBrokerClasspath.jars(), port, controllerPort);
+        }
+        return this;
+    }
+
+    /** @return whether the broker runs (started, and neither stopped nor closed) */
+    public synchronized boolean isRunning() {
+        return broker != null;
     }
 
     /**
@@ -170,11 +210,11 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private void launch(Path classes, List<Path> jars) {
+    private void launch(Path classes, List<Path> jars, int wantedPort, int wantedControllerPort) {
         for (int attempt = 1; ; attempt++) {
             int[] free = FreePorts.pick(2);
-            port = requestedPort != 0 ? requestedPort : free[0];
-            controllerPort = requestedControllerPort != 0 ? requestedControllerPort : free[1];
+            port = wantedPort != 0 ? wantedPort : free[0];
+            controllerPort = wantedControllerPort != 0 ? wantedControllerPort : free[1];
             Path config = writeServerProperties();
             String clusterId = existingClusterId();
             boolean format = clusterId == null;
@@ -191,7 +231,7 @@ public final class KafkaBroker implements AutoCloseable {
             broker.stop(Duration.ofSeconds(10));
             broker = null;
             // Only retry when every port was ours to choose: a fixed port that is taken stays taken.
-            boolean automaticPorts = requestedPort == 0 && requestedControllerPort == 0;
+            boolean automaticPorts = wantedPort == 0 && wantedControllerPort == 0;
             if (!(log.contains("Address already in use") && automaticPorts && attempt < PORT_ATTEMPTS)) {
                 throw new InfraException(failure + ". From " + logFile + ":\n" + log);
             }

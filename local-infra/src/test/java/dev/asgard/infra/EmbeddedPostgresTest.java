@@ -72,6 +72,30 @@ class EmbeddedPostgresTest {
     }
 
     @Test
+    void stopAndRestartKeepThePortAndEvenTemporaryData() throws SQLException {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().build().start()) {
+            int port = pg.port();
+            pg.createDatabaseIfMissing("asgard");
+            execute(pg, "CREATE TABLE device (id text PRIMARY KEY)", "INSERT INTO device VALUES ('d-1')");
+
+            pg.stop();
+            pg.stop();
+            assertFalse(pg.isRunning());
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + port + "/asgard?connectTimeout=2", "postgres", "x"));
+
+            pg.restart();
+            pg.restart();
+            assertTrue(pg.isRunning());
+            assertEquals(port, pg.port());
+            try (Connection connection = DriverManager.getConnection(pg.jdbcUrl("asgard"), pg.username(),
+                    pg.password())) {
+                assertEquals("d-1", query(connection, "SELECT id FROM device"));
+            }
+        }
+    }
+
+    @Test
     void aNewPasswordForAnExistingDataDirectoryReplacesTheOldOne(@TempDir Path dir) throws SQLException {
         String first;
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().dataDirectory(dir).build().start()) {

@@ -31,6 +31,12 @@ class RegistryServiceFoundationTest extends ServiceFoundationContract {
     }
 
     @Override
+    protected io.grpc.Status.Code authenticatedOutcome() {
+        // GetDevice with an empty request names no device of the caller's.
+        return io.grpc.Status.Code.PERMISSION_DENIED;
+    }
+
+    @Override
     protected String topic() {
         return Topics.REGISTRY_EVENTS;
     }

@@ -55,6 +55,28 @@ public final class TestServers {
     }
 
     /**
+     * Stops and starts the JVM's PostgreSQL (same port, same data), for outage tests; starts it first if needed.
+     * Restore it in a {@code finally} block: every test class of the JVM shares it.
+     *
+     * @return its lifecycle
+     */
+    public static ServerLifecycle postgresLifecycle() {
+        postgres();
+        return ServerLifecycle.lookup("postgres");
+    }
+
+    /**
+     * Stops and starts the JVM's Kafka broker (same port, same data), for outage tests; starts it first if
+     * needed. Restore it in a {@code finally} block: every test class of the JVM shares it.
+     *
+     * @return its lifecycle
+     */
+    public static ServerLifecycle kafkaLifecycle() {
+        kafka();
+        return ServerLifecycle.lookup("kafka");
+    }
+
+    /**
      * Starts the JVM's PostgreSQL. The server object is not kept here: local-infra's shutdown hook references it,
      * which keeps it (and the pipe its watchdog depends on) alive until the JVM exits, even after Quarkus discards the
      * class loader that started it.
@@ -68,6 +90,7 @@ public final class TestServers {
             builder.logFile(log);
         }
         EmbeddedPostgres server = builder.build().start();
+        ServerLifecycle.register("postgres", new ServerLifecycle(server::stop, server::restart, server::isRunning));
         return server.port() + ":" + server.password();
     }
 
@@ -82,7 +105,9 @@ public final class TestServers {
         if (log != null) {
             builder.logFile(log);
         }
-        return builder.build().start().bootstrapServers();
+        KafkaBroker broker = builder.build().start();
+        ServerLifecycle.register("kafka", new ServerLifecycle(broker::stop, broker::restart, broker::isRunning));
+        return broker.bootstrapServers();
     }
 
     private static Path logFile(String server) {

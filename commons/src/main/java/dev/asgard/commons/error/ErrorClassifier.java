@@ -98,6 +98,10 @@ public final class ErrorClassifier {
         if (t instanceof StatusRuntimeException || t instanceof StatusException) {
             return fromGrpcStatus(t);
         }
+        AsgardException unavailable = unavailable(t);
+        if (unavailable != null) {
+            return unavailable;
+        }
         if (t instanceof WebApplicationException wae && !(t instanceof ResteasyReactiveClientProblem)) {
             int status = wae.getResponse() == null ? 500 : wae.getResponse().getStatus();
             if (status < 500) {
@@ -225,6 +229,35 @@ public final class ErrorClassifier {
             }
         }
         return false;
+    }
+
+    /**
+     * A dependency that cannot be reached right now (the database restarting, a refused connection) is not a bug
+     * but UNAVAILABLE: the caller should retry, and the service recovers by itself once the dependency is back
+     * (the reactive pool opens new connections on demand).
+     *
+     * @return the UNAVAILABLE exception, or null if the failure is something else
+     */
+    static AsgardException unavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            boolean database = c instanceof io.vertx.sqlclient.ClosedConnectionException
+                    || (c instanceof io.vertx.sqlclient.DatabaseException db && isConnectionSqlState(db.getSqlState()));
+            if (database || c instanceof java.net.ConnectException) {
+                LOG.warnf("Dependency unavailable: %s", c);
+                return AsgardException.unavailable(database ? "DATABASE_UNAVAILABLE" : "DEPENDENCY_UNAVAILABLE",
+                        "The service cannot reach its %s right now.", database ? "database" : "dependencies")
+                        .withHint("Retry in a few seconds, backing off; the service recovers by itself.")
+                        .withRetryAfter(java.time.Duration.ofSeconds(1))
+                        .withCause(t);
+            }
+        }
+        return null;
+    }
+
+    /** SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server shutting down or starting up). */
+    private static boolean isConnectionSqlState(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57P01") || sqlState.equals("57P02")
+                || sqlState.equals("57P03"));
     }
 
     private static boolean isOptimisticLockFailure(Throwable t) {

@@ -24,4 +24,22 @@ public interface DeviceConfig {
     /** @return devices the sweeper moves per transaction */
     @WithDefault("500")
     int sweepBatchSize();
+
+    /**
+     * @return how often the leader looks for the status sweep; read by {@code StatusSweepJob}'s schedule
+     *         ({@code off} disables)
+     */
+    @WithDefault("5s")
+    String sweepInterval();
+
+    /**
+     * @return how often the leader removes ephemeral devices that stayed offline beyond their grace period
+     *         ({@code off} disables); read by {@code StatusSweepJob}'s schedule
+     */
+    @WithDefault("30s")
+    String ephemeralCleanupInterval();
+
+    /** @return ephemeral devices removed per transaction */
+    @WithDefault("100")
+    int ephemeralCleanupBatchSize();
 }

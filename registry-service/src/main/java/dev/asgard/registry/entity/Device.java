@@ -85,6 +85,18 @@ public class Device {
     @Column(name = "heartbeat_sequence", nullable = false)
     public long heartbeatSequence;
 
+    /** The device's own heartbeat interval in seconds; null: {@code asgard.registry.devices.heartbeat-interval}. */
+    @Column(name = "heartbeat_interval_seconds")
+    public Integer heartbeatIntervalSeconds;
+
+    /** The device's own inactive threshold (missed intervals); null: the global one. */
+    @Column(name = "inactive_after_missed")
+    public Integer inactiveAfterMissed;
+
+    /** The device's own offline threshold (missed intervals); null: the global one. */
+    @Column(name = "offline_after_missed")
+    public Integer offlineAfterMissed;
+
     @Version
     public long version;
 }

@@ -41,6 +41,7 @@ import dev.asgard.registry.service.DeviceValidation;
 import dev.asgard.registry.service.DeviceIds;
 import dev.asgard.registry.service.DeviceStatusService;
 import dev.asgard.registry.service.EnrollmentService;
+import dev.asgard.registry.service.HeartbeatPolicy;
 import dev.asgard.registry.service.HeartbeatService;
 import dev.asgard.registry.service.NewCredential;
 import io.quarkus.grpc.GrpcService;
@@ -172,7 +173,7 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
             return heartbeats.heartbeat(DeviceIds.parse(caller.deviceId()), request.getSequence(),
                     request.getAgentVersion());
         }).map(device -> HeartbeatResponse.newBuilder()
-                        .setHeartbeatInterval(DeviceMapper.duration(config.heartbeatInterval()))
+                        .setHeartbeatInterval(DeviceMapper.duration(HeartbeatPolicy.interval(device, config)))
                         .setStatus(DeviceStatusService.proto(device.status))
                         .setServerTime(DeviceMapper.timestamp(java.time.Instant.now()))
                         .setDeviceRevision(device.version)
@@ -208,7 +209,7 @@ public class RegistryGrpcService extends MutinyRegistryServiceGrpc.RegistryServi
                                 .setDeviceCredential(credential.credential())
                                 .setCredentialId(credential.id().toString())
                                 .setReEnrolled(enrolled.reEnrolled())
-                                .setHeartbeatInterval(DeviceMapper.duration(config.heartbeatInterval()))
+                                .setHeartbeatInterval(enrolled.device().getHeartbeatInterval())
                                 .build()));
     }
 }

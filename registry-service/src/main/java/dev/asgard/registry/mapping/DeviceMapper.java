@@ -40,7 +40,7 @@ public class DeviceMapper {
                 .setWorldType(WorldType.valueOf(device.worldType))
                 .putAllLabels(device.labels)
                 .setStatus(DeviceStatus.valueOf("DEVICE_STATUS_" + device.status.name()))
-                .setHeartbeatInterval(duration(config.heartbeatInterval()))
+                .setHeartbeatInterval(duration(dev.asgard.registry.service.HeartbeatPolicy.interval(device, config)))
                 .addAllNetworkIds(List.of(device.networks))
                 .setEphemeral(device.ephemeral)
                 .setCreateTime(timestamp(device.createdAt))

@@ -16,7 +16,9 @@ import com.google.protobuf.util.JsonFormat;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.proto.registry.v1.Device;
 import dev.asgard.proto.registry.v1.WorldType;
+import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.registry.repository.DeviceQueryRepository.Found;
+import dev.asgard.registry.service.HeartbeatPolicy;
 import dev.asgard.registry.rest.dto.DeviceView;
 
 /** Device → REST view, and the JSON ↔ protobuf conversions of the REST API. */
@@ -25,10 +27,12 @@ public class DeviceViewMapper {
 
     private final DeviceMapper mapper;
     private final ObjectMapper json;
+    private final DeviceConfig config;
 
-    public DeviceViewMapper(DeviceMapper mapper, ObjectMapper json) {
+    public DeviceViewMapper(DeviceMapper mapper, ObjectMapper json, DeviceConfig config) {
         this.mapper = mapper;
         this.json = json;
+        this.config = config;
     }
 
     /**
@@ -54,6 +58,8 @@ public class DeviceViewMapper {
                 device.getEphemeral(),
                 found.device().lastSeen,
                 java.time.Duration.ofSeconds(device.getHeartbeatInterval().getSeconds()).toString(),
+                HeartbeatPolicy.inactiveAfterMissed(found.device(), config),
+                HeartbeatPolicy.offlineAfterMissed(found.device(), config),
                 found.device().createdAt,
                 found.device().updatedAt,
                 found.device().statusChangedAt,

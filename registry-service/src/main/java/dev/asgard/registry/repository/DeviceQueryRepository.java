@@ -33,6 +33,7 @@ public class DeviceQueryRepository {
     private static final String COLUMNS = "d.id, d.name, d.world_type, d.status, d.hardware, d.metadata, d.labels,"
             + " d.networks, d.agent_version, d.join_token_id, d.ephemeral, d.ephemeral_grace_seconds, d.created_at,"
             + " d.updated_at, d.status_changed_at, d.last_seen, d.heartbeat_sequence, d.version,"
+            + " d.heartbeat_interval_seconds, d.inactive_after_missed, d.offline_after_missed,"
             + " d.fingerprint_sha256 is not null as claimed";
 
     private final Pool pool;
@@ -247,6 +248,9 @@ public class DeviceQueryRepository {
         device.lastSeen = instant(row, "last_seen");
         device.heartbeatSequence = row.getLong("heartbeat_sequence");
         device.version = row.getLong("version");
+        device.heartbeatIntervalSeconds = row.getInteger("heartbeat_interval_seconds");
+        device.inactiveAfterMissed = row.getInteger("inactive_after_missed");
+        device.offlineAfterMissed = row.getInteger("offline_after_missed");
         // Only whether a machine claimed the record matters to readers, never the fingerprint itself.
         device.fingerprintSha256 = row.getBoolean("claimed") ? new byte[0] : null;
         return device;

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
@@ -154,7 +155,9 @@ public class DeviceResource {
                     .withHint("Send the fields to change, for example {\"labels\": {\"zone\": \"attic\"}}.");
         }
         var patch = new DeviceAdminService.Patch(Optional.ofNullable(body.name()), Optional.ofNullable(body.labels()),
-                Optional.ofNullable(body.networks()), Optional.ofNullable(views.toStruct("metadata", body.metadata())));
+                Optional.ofNullable(body.networks()), Optional.ofNullable(views.toStruct("metadata", body.metadata())),
+                Optional.ofNullable(body.heartbeatIntervalSeconds()), Optional.ofNullable(body.inactiveAfterMissed()),
+                Optional.ofNullable(body.offlineAfterMissed()));
         UUID deviceId = DeviceIds.parse(id);
         return preconditioned(admin.update(deviceId, patch, expectedRevision(ifMatch)));
     }
@@ -166,6 +169,18 @@ public class DeviceResource {
     @Operation(summary = "Approve a pending device")
     public Uni<Response> approve(@PathParam("id") String id, @HeaderParam("If-Match") String ifMatch) {
         return preconditioned(admin.approve(DeviceIds.parse(id), expectedRevision(ifMatch)));
+    }
+
+    /** Removes a device: credentials revoked, tokens refused everywhere within seconds, no re-enrolment. */
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Remove a device", description = "Revokes its credentials; the machine cannot enrol again.")
+    public Uni<Response> remove(@PathParam("id") String id, @HeaderParam("If-Match") String ifMatch) {
+        return admin.remove(DeviceIds.parse(id), expectedRevision(ifMatch), actor())
+                .map(ignored -> Response.noContent().build())
+                .onFailure(DeviceResource::isRevisionMismatch)
+                .recoverWithItem(e -> preconditionFailed((AsgardException) e));
     }
 
     private Uni<Response> preconditioned(Uni<Found> change) {

@@ -18,6 +18,8 @@ import dev.asgard.commons.error.Validation;
 import dev.asgard.commons.events.EventPublisher;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.proto.events.v1.DeviceRegistered;
+import dev.asgard.proto.events.v1.DeviceRemovalReason;
+import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.proto.registry.v1.WorldType;
 import dev.asgard.registry.entity.Device;
 import dev.asgard.registry.mapping.DeviceMapper;
@@ -42,11 +44,16 @@ public class DeviceAdminService {
     private final DeviceMapper mapper;
     private final EventPublisher events;
     private final AuditService audit;
+    private final DeviceRemoval removal;
+    private final DeviceConfig deviceConfig;
     private final Clock clock;
 
     public DeviceAdminService(DeviceRepository devices, DeviceUpdates updates, DeviceStatusService status,
-            DeviceMapper mapper, EventPublisher events, AuditService audit, Clock clock) {
+            DeviceMapper mapper, EventPublisher events, AuditService audit, DeviceRemoval removal,
+            DeviceConfig deviceConfig, Clock clock) {
         this.audit = audit;
+        this.removal = removal;
+        this.deviceConfig = deviceConfig;
         this.devices = devices;
         this.updates = updates;
         this.status = status;
@@ -75,9 +82,13 @@ public class DeviceAdminService {
      * @param labels new labels (replacing all)
      * @param networks new networks (replacing all)
      * @param metadata new metadata (replacing all)
+     * @param heartbeatIntervalSeconds the device's own heartbeat interval; 0 returns to the global one
+     * @param inactiveAfterMissed the device's own inactive threshold; 0 returns to the global one
+     * @param offlineAfterMissed the device's own offline threshold; 0 returns to the global one
      */
     public record Patch(Optional<String> name, Optional<Map<String, String>> labels, Optional<List<String>> networks,
-            Optional<Struct> metadata) {
+            Optional<Struct> metadata, Optional<Integer> heartbeatIntervalSeconds, Optional<Integer> inactiveAfterMissed,
+            Optional<Integer> offlineAfterMissed) {
     }
 
     /**
@@ -167,6 +178,19 @@ public class DeviceAdminService {
                         device.networks = networks.toArray(String[]::new);
                         changed.add("network_ids");
                     });
+                    Integer interval = own(patch.heartbeatIntervalSeconds(), device.heartbeatIntervalSeconds);
+                    Integer inactive = own(patch.inactiveAfterMissed(), device.inactiveAfterMissed);
+                    Integer offline = own(patch.offlineAfterMissed(), device.offlineAfterMissed);
+                    // Checked against the values that will apply together, the device's current ones filling gaps.
+                    HeartbeatPolicy.requireValid(interval, inactive, offline, deviceConfig);
+                    if (!java.util.Objects.equals(interval, device.heartbeatIntervalSeconds)
+                            || !java.util.Objects.equals(inactive, device.inactiveAfterMissed)
+                            || !java.util.Objects.equals(offline, device.offlineAfterMissed)) {
+                        device.heartbeatIntervalSeconds = interval;
+                        device.inactiveAfterMissed = inactive;
+                        device.offlineAfterMissed = offline;
+                        changed.add("heartbeat_policy");
+                    }
                     patch.metadata().map(Struct::toByteArray)
                             .filter(bytes -> !java.util.Arrays.equals(bytes, device.metadata)).ifPresent(bytes -> {
                                 device.metadata = bytes;
@@ -213,6 +237,33 @@ public class DeviceAdminService {
                     .call(() -> audit.record(AuditRecord.of("device.approve", "device", device.id).with("from", "PENDING")))
                     .chain(approved -> updates.finish(approved, List.of(), Optional.empty(), now));
         });
+    }
+
+    /**
+     * Removes a device: its credentials are revoked and {@code device.removed} makes every service refuse its
+     * tokens; the row stays, so the machine cannot enrol again.
+     *
+     * @param id the device
+     * @param expectedRevision the revision the administrator read, or empty
+     * @param actor who
+     * @return completion
+     * @throws AsgardException NOT_FOUND; ABORTED {@value DeviceUpdates#REVISION_MISMATCH}
+     */
+    @WithTransaction
+    public Uni<Void> remove(UUID id, Optional<Long> expectedRevision, String actor) {
+        Instant now = clock.instant();
+        return updates.lock(id, expectedRevision)
+                .chain(device -> removal.remove(device, DeviceRemovalReason.DEVICE_REMOVAL_REASON_ADMIN, actor, now))
+                .call(devices::flush)
+                .call(device -> audit.record(AuditRecord.of("device.delete", "device", device.id).with("name", device.name)))
+                .replaceWithVoid();
+    }
+
+    private static Integer own(Optional<Integer> requested, Integer current) {
+        if (requested.isEmpty()) {
+            return current;
+        }
+        return requested.get() == 0 ? null : requested.get();
     }
 
     private Uni<Void> requireNameFree(String name, UUID self) {

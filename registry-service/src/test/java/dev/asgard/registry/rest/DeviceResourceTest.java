@@ -188,6 +188,47 @@ class DeviceResourceTest {
     }
 
     @Test
+    void perDeviceHeartbeatPolicyIsValidatedAgainstTheValuesThatWillApply() {
+        String id = preRegister(Map.of("name", TestDevices.newName(), "worldType", "physical")).path("id");
+        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                .body(Map.of("heartbeatIntervalSeconds", 10, "inactiveAfterMissed", 3, "offlineAfterMissed", 6))
+                .when().patch("/api/v1/devices/" + id)
+                .then().statusCode(200).body("heartbeatInterval", equalTo("PT10S"))
+                .body("inactiveAfterMissed", equalTo(3)).body("offlineAfterMissed", equalTo(6));
+        // 3 would be fine against the global inactive threshold (2), not against this device's own 3...
+        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("offlineAfterMissed", 3))
+                .when().patch("/api/v1/devices/" + id)
+                .then().statusCode(400).body("errors.field", hasItem("offlineAfterMissed"));
+        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("heartbeatIntervalSeconds", 1))
+                .when().patch("/api/v1/devices/" + id)
+                .then().statusCode(400).body("errors.field", hasItem("heartbeatIntervalSeconds"));
+        // ... and 0 returns to the global values.
+        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                .body(Map.of("heartbeatIntervalSeconds", 0, "inactiveAfterMissed", 0, "offlineAfterMissed", 0))
+                .when().patch("/api/v1/devices/" + id)
+                .then().statusCode(200).body("heartbeatInterval", equalTo("PT30S")).body("inactiveAfterMissed", equalTo(2));
+    }
+
+    @Test
+    void removalRevokesAndHidesTheDeviceAndTheMachineCannotEnrolAgain() {
+        String fingerprint = TestDevices.newFingerprint();
+        String name = TestDevices.newName();
+        EnrollResponse enrolled = registry.enroll(TestDevices.request(TestDevices.joinToken(Map.of()), name, fingerprint).build());
+        String id = enrolled.getDevice().getDeviceId();
+        given().auth().oauth2(TestTokens.viewer()).when().delete("/api/v1/devices/" + id).then().statusCode(403);
+        given().auth().oauth2(TestTokens.admin()).header("If-Match", "\"99\"").when().delete("/api/v1/devices/" + id)
+                .then().statusCode(412);
+        given().auth().oauth2(TestTokens.admin()).when().delete("/api/v1/devices/" + id).then().statusCode(204);
+        given().auth().oauth2(TestTokens.viewer()).when().get("/api/v1/devices/" + id).then().statusCode(404);
+        given().auth().oauth2(TestTokens.admin()).when().delete("/api/v1/devices/" + id).then().statusCode(404);
+        io.grpc.StatusRuntimeException again = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> registry.enroll(TestDevices.request(TestDevices.joinToken(Map.of()), name, fingerprint).build()));
+        assertEquals("DEVICE_REMOVED", dev.asgard.commons.error.GrpcErrors.reason(again).orElseThrow());
+        given().auth().oauth2(TestTokens.admin()).queryParam("target_id", id).queryParam("action", "device.delete")
+                .when().get("/api/v1/audit").then().statusCode(200).body("items.size()", equalTo(1));
+    }
+
+    @Test
     void approvalMakesAPendingDeviceActive() {
         EnrollResponse pending = TestDevices.enrollNew(registry, Map.of("requiresApproval", true));
         String id = pending.getDevice().getDeviceId();

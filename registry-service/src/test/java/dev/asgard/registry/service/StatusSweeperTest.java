@@ -112,6 +112,43 @@ class StatusSweeperTest {
         assertEquals(List.of(), transitions(recent));
     }
 
+    @Test
+    void aDeviceWithItsOwnThresholdsIsJudgedByThemOthersByTheGlobalOnes() throws Throwable {
+        UUID own = enroll(Map.of());
+        UUID partial = enroll(Map.of());
+        UUID global = enroll(Map.of());
+        // own: 10 s interval, inactive after 1, offline after 6 missed; partial: only offline after 8 (30 s each).
+        // The margins are wide because the scheduled sweep runs too, at the real time.
+        setThresholds(own, 10, 1, 6);
+        setThresholds(partial, null, null, 8);
+        Instant now = Instant.now();
+
+        setLastSeen(own, now.minusSeconds(15));
+        setLastSeen(partial, now.minusSeconds(6 * 30));
+        setLastSeen(global, now.minusSeconds(15));
+        sweep(now);
+        assertEquals(Device.Status.INACTIVE, device(own).status);
+        // 6 intervals: beyond the global inactive (2), before its own offline (8).
+        assertEquals(Device.Status.INACTIVE, device(partial).status);
+        assertEquals(Device.Status.ACTIVE, device(global).status);
+
+        setLastSeen(own, now.minusSeconds(65));
+        setLastSeen(partial, now.minusSeconds(9 * 30));
+        sweep(now);
+        sweep(now);
+        assertEquals(Device.Status.OFFLINE, device(own).status);
+        assertEquals(List.of("ACTIVE->INACTIVE", "INACTIVE->OFFLINE"), transitions(own));
+        assertEquals(Device.Status.OFFLINE, device(partial).status);
+        assertEquals(List.of("ACTIVE->INACTIVE", "INACTIVE->OFFLINE"), transitions(partial));
+        assertEquals(List.of(), transitions(global));
+    }
+
+    private void setThresholds(UUID id, Integer intervalSeconds, Integer inactive, Integer offline) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> devices.update(
+                "heartbeatIntervalSeconds = ?1, inactiveAfterMissed = ?2, offlineAfterMissed = ?3 where id = ?4",
+                intervalSeconds, inactive, offline, id)));
+    }
+
     private void sweep(Instant now) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> sweeper.sweep(now));
     }

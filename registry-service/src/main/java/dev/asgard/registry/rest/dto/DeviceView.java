@@ -25,6 +25,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param ephemeral whether the device is removed after being offline for its grace period
  * @param lastSeen last contact
  * @param heartbeatInterval interval the device is told to use (ISO-8601)
+ * @param inactiveAfterMissed missed intervals before it counts as inactive (its own value, else the global one)
+ * @param offlineAfterMissed missed intervals before it counts as offline (its own value, else the global one)
  * @param createdAt enrolment or pre-registration time
  * @param updatedAt last change of the record (not counting heartbeats)
  * @param statusChangedAt last status change
@@ -46,6 +48,8 @@ public record DeviceView(
         boolean ephemeral,
         Instant lastSeen,
         String heartbeatInterval,
+        int inactiveAfterMissed,
+        int offlineAfterMissed,
         Instant createdAt,
         Instant updatedAt,
         Instant statusChangedAt,
