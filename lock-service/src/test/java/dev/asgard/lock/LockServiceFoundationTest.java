@@ -31,6 +31,12 @@ class LockServiceFoundationTest extends ServiceFoundationContract {
     }
 
     @Override
+    protected io.grpc.Status.Code authenticatedOutcome() {
+        // TryAcquire with an empty request: the contract's device ids are not UUIDs, which lock owners must be.
+        return io.grpc.Status.Code.PERMISSION_DENIED;
+    }
+
+    @Override
     protected String topic() {
         return Topics.LOCK_EVENTS;
     }

@@ -1,0 +1,73 @@
+package dev.asgard.lock.messaging;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.asgard.lock.repository.LockStore;
+import dev.asgard.lock.service.LockStreams;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Wake-ups across replicas: every transaction that changes a lock queues {@code NOTIFY asgard_lock, '<name>'};
+ * this replica LISTENs on a connection of its own and re-reads the locks its streams wait for or hold. When the
+ * connection drops, it reconnects and then re-reads every lock with a local stream, since notifications sent
+ * meanwhile are lost; a periodic resync ({@code LockMaintenance}) covers anything else.
+ */
+@ApplicationScoped
+public class LockNotifications {
+
+    private static final Logger LOG = Logger.getLogger(LockNotifications.class);
+
+    private final LockStreams streams;
+    private final Vertx vertx;
+    private final String url;
+    private final Optional<String> username;
+    private final Optional<String> password;
+    private PgSubscriber subscriber;
+
+    public LockNotifications(LockStreams streams, Vertx vertx,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        this.streams = streams;
+        this.vertx = vertx;
+        this.url = url;
+        this.username = username;
+        this.password = password;
+    }
+
+    void start(@Observes StartupEvent event) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url);
+        username.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        subscriber = PgSubscriber.subscriber(vertx, options);
+        subscriber.reconnectPolicy(attempt -> 500L);
+        subscriber.channel(LockStore.CHANNEL)
+                .handler(streams::refresh)
+                .subscribeHandler(() -> {
+                    LOG.debugf("Listening on %s", LockStore.CHANNEL);
+                    streams.refreshAll();
+                });
+        subscriber.connect().subscribe().with(
+                ignored -> LOG.infof("Listening for lock changes on channel %s", LockStore.CHANNEL),
+                failure -> LOG.errorf("Could not listen for lock changes (the periodic resync still wakes waiters): %s",
+                        failure.getMessage()));
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (subscriber != null) {
+            subscriber.close().subscribe().with(ignored -> {
+            }, failure -> {
+            });
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package dev.asgard.lock.service;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.asgard.commons.error.AsgardException;
+import dev.asgard.lock.config.LockConfig;
+import dev.asgard.lock.domain.GrantPlanner;
+import dev.asgard.lock.domain.Holder;
+import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.domain.Mode;
+import dev.asgard.lock.domain.Owner;
+import dev.asgard.lock.domain.Waiter;
+import dev.asgard.lock.repository.LockStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+
+/**
+ * Every change of a lock, each in one PostgreSQL transaction that starts by locking the lock's state row. That row
+ * lock is what makes the service safe with several replicas: two transactions changing the same lock run one after
+ * the other whatever replica runs them, each sees the other's committed holders, and the fencing counter on the row
+ * only ever grows (a rolled-back increment was never seen by anyone). Every transaction that changes a lock also
+ * queues a NOTIFY, so the replicas whose streams wait for or hold that lock re-read it once the change commits.
+ */
+@ApplicationScoped
+public class LockEngine {
+
+    /** Reason of a request whose mode or capacity contradicts the lock's current kind. */
+    public static final String MODE_MISMATCH = "LOCK_MODE_MISMATCH";
+    /** Reason of a renewal or check of a grant that is no longer held. */
+    public static final String LOCK_LOST = "LOCK_LOST";
+
+    private final Pool pool;
+    private final LockStore store;
+    private final LockEvents events;
+    private final LockConfig config;
+    private final Clock clock;
+
+    public LockEngine(Pool pool, LockStore store, LockEvents events, LockConfig config, Clock clock) {
+        this.pool = pool;
+        this.store = store;
+        this.events = events;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** What an enqueue found: the grant if the request got the lock at once, else the lock as it is now. */
+    public record Enqueued(Optional<Holder> grant, LockState state) {
+    }
+
+    /**
+     * Queues a request and grants whatever the queue allows now (possibly this request).
+     *
+     * @param request the validated request
+     * @param replicaId the replica whose stream waits
+     * @return the outcome
+     */
+    public Uni<Enqueued> enqueue(LockRequest request, UUID replicaId) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, request.name(), now)
+                .call(state -> checkAdmissible(tx, state, request))
+                .chain(state -> expireLapsed(tx, state, now))
+                .chain(state -> {
+                    Waiter waiter = request.toWaiter(now, replicaId);
+                    return store.insertWaiter(tx, waiter)
+                            .call(() -> state.isFree() ? store.updateState(tx, state.name(), request.mode().kind(),
+                                    request.maxPermits(), now) : Uni.createFrom().voidItem())
+                            .chain(() -> store.lockState(tx, request.name(), now))
+                            .chain(withWaiter -> grantFromQueue(tx, withWaiter, now))
+                            .call(() -> store.notifyChanged(tx, request.name()));
+                })
+                .map(after -> new Enqueued(after.holders().stream()
+                        .filter(h -> h.requestId().equals(request.requestId())).findFirst(), after)));
+    }
+
+    /**
+     * Takes the lock only if it can be granted at once, ahead of nobody: the queue must be empty.
+     *
+     * @param request the validated request
+     * @return the grant, or the lock as it is
+     */
+    public Uni<Enqueued> tryAcquire(LockRequest request) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, request.name(), now)
+                .call(state -> checkAdmissible(tx, state, request))
+                .chain(state -> expireLapsed(tx, state, now))
+                .chain(state -> {
+                    boolean exclusiveHeld = state.holders().stream().anyMatch(h -> h.mode() == Mode.EXCLUSIVE);
+                    boolean fits = state.waiters().isEmpty() && GrantPlanner.compatible(request.mode(), request.permits(),
+                            state.holders().isEmpty() ? request.maxPermits() : state.maxPermits(),
+                            state.holders().size(), exclusiveHeld, state.permitsInUse());
+                    if (!fits) {
+                        return Uni.createFrom().item(new Enqueued(Optional.empty(), state));
+                    }
+                    Uni<Void> kind = state.isFree()
+                            ? store.updateState(tx, state.name(), request.mode().kind(), request.maxPermits(), now)
+                            : Uni.createFrom().voidItem();
+                    return kind.chain(() -> grant(tx, request.toWaiter(now, null), now))
+                            .call(() -> store.notifyChanged(tx, request.name()))
+                            .map(holder -> new Enqueued(Optional.of(holder), state));
+                }));
+    }
+
+    /**
+     * Removes a waiting request (timeout, cancel, shutdown) and lets the queue move on.
+     *
+     * @param name the lock
+     * @param requestId the request
+     * @param reason why, for the record (an AbortReason name without prefix)
+     * @param detail serialized AcquireAborted for the waiter's stream, or null
+     * @return whether the request was still waiting (false: it was granted or ended meanwhile)
+     */
+    public Uni<Boolean> abort(String name, UUID requestId, String reason, byte[] detail) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, name, now)
+                .chain(state -> store.deleteWaiter(tx, requestId).chain(deleted -> {
+                    if (!deleted) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return store.recordRequestEnd(tx, requestId, name, reason, detail, now)
+                            .chain(() -> store.lockState(tx, name, now))
+                            .chain(after -> expireLapsed(tx, after, now))
+                            .chain(after -> grantFromQueue(tx, after, now))
+                            .call(() -> store.notifyChanged(tx, name))
+                            .replaceWith(true);
+                })));
+    }
+
+    /** Result of a release. */
+    public enum ReleaseResult {
+        RELEASED, ALREADY_RELEASED, LOST
+    }
+
+    /**
+     * Releases a grant by its fencing token; idempotent.
+     *
+     * @return what the release found, and for LOST the reason
+     * @throws AsgardException NOT_FOUND {@code LOCK_GRANT_NOT_FOUND} when this owner never held that token
+     */
+    public Uni<Released> release(String name, long token, Owner owner) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, name, now).chain(state -> {
+            Optional<Holder> held = state.holders().stream()
+                    .filter(h -> h.fencingToken() == token && h.owner().equals(owner)).findFirst();
+            if (held.isPresent() && held.get().leaseExpiresAt().isAfter(now)) {
+                return store.endGrant(tx, held.get(), "RELEASED", owner.toString(), now)
+                        .call(() -> events.released(tx, held.get(), now))
+                        .chain(() -> store.lockState(tx, name, now))
+                        .chain(after -> expireLapsed(tx, after, now))
+                        .chain(after -> grantFromQueue(tx, after, now))
+                        .call(() -> store.notifyChanged(tx, name))
+                        .replaceWith(new Released(ReleaseResult.RELEASED, null));
+            }
+            return expireLapsed(tx, state, now)
+                    .call(after -> after == state ? Uni.createFrom().voidItem()
+                            : grantFromQueue(tx, after, now).call(() -> store.notifyChanged(tx, name)))
+                    .chain(() -> store.grantEnd(tx, name, token, owner))
+                    .map(ended -> ended.map(reason -> reason.equals("RELEASED")
+                            ? new Released(ReleaseResult.ALREADY_RELEASED, null)
+                            : new Released(ReleaseResult.LOST, reason))
+                            .orElseThrow(() -> AsgardException.notFound("LOCK_GRANT_NOT_FOUND",
+                                    "Lock '%s' was never granted to %s with fencing token %d.", name, owner, token)
+                                    .withHint("Release with the fencing token from the grant, in the session that acquired it.")));
+        }));
+    }
+
+    /**
+     * @param result what happened
+     * @param lostReason for LOST: EXPIRED, PREEMPTED or FORCE_RELEASED
+     */
+    public record Released(ReleaseResult result, String lostReason) {
+    }
+
+    /**
+     * Renews a lease.
+     *
+     * @param ttl a new lease length, or null to keep the current one
+     * @return the renewed grant
+     * @throws AsgardException FAILED_PRECONDITION {@value #LOCK_LOST} (metadata {@code lost_reason}) when the grant
+     *         is no longer held; NOT_FOUND when it never was
+     */
+    public Uni<Holder> keepAlive(String name, long token, Owner owner, Duration ttl) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.renew(tx, name, token, owner, ttl, now).chain(renewed -> {
+            if (renewed.isPresent()) {
+                return Uni.createFrom().item(renewed.get());
+            }
+            // Not renewable: lapsed (maybe not yet swept) or ended. Sweep this lock now so the answer is final.
+            return store.lockState(tx, name, now)
+                    .chain(state -> expireLapsed(tx, state, now)
+                            .call(after -> after == state ? Uni.createFrom().voidItem()
+                                    : grantFromQueue(tx, after, now).call(() -> store.notifyChanged(tx, name))))
+                    .chain(() -> store.grantEnd(tx, name, token, owner))
+                    .map(ended -> {
+                        throw ended.map(reason -> lost(name, token, reason))
+                                .orElseGet(() -> AsgardException.notFound("LOCK_GRANT_NOT_FOUND",
+                                        "Lock '%s' was never granted to %s with fencing token %d.", name, owner, token));
+                    });
+        }));
+    }
+
+    /**
+     * Ends the grants of a lock whose leases ran out and lets the queue move on (the expiry sweep, and a holder's
+     * own lease timer).
+     *
+     * @return whether something expired
+     */
+    public Uni<Boolean> expire(String name) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, name, now).chain(state -> expireLapsed(tx, state, now)
+                .chain(after -> {
+                    if (after == state) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return grantFromQueue(tx, after, now).call(() -> store.notifyChanged(tx, name)).replaceWith(true);
+                })));
+    }
+
+    /**
+     * Lets the queue of a lock move on after waiters were removed from outside a lock transaction (dead replicas).
+     *
+     * @return completion
+     */
+    public Uni<Void> regrant(String name) {
+        Instant now = clock.instant();
+        return pool.withTransaction(tx -> store.lockState(tx, name, now)
+                .chain(state -> expireLapsed(tx, state, now))
+                .chain(state -> grantFromQueue(tx, state, now))
+                .call(() -> store.notifyChanged(tx, name))
+                .replaceWithVoid());
+    }
+
+    /** @return how a wait ended, if someone else ended it: the reason and the serialized AcquireAborted */
+    public Uni<Optional<io.vertx.mutiny.sqlclient.Row>> requestEnd(UUID requestId) {
+        return pool.withConnection(connection -> store.requestEnd(connection, requestId));
+    }
+
+    /** @return how a grant ended, if it did */
+    public Uni<Optional<String>> grantEnd(String name, long token, Owner owner) {
+        return pool.withConnection(connection -> store.grantEnd(connection, name, token, owner));
+    }
+
+    /**
+     * Reads a lock without changing it.
+     *
+     * @return the lock, or empty if the name was never used
+     */
+    public Uni<Optional<LockState>> read(String name) {
+        return pool.withConnection(connection -> store.find(connection, name));
+    }
+
+    static AsgardException lost(String name, long token, String reason) {
+        return AsgardException.failedPrecondition(LOCK_LOST, "Lock '%s' with fencing token %d was lost: %s.", name, token,
+                reason.toLowerCase(java.util.Locale.ROOT).replace('_', ' '))
+                .withMetadata("lost_reason", reason)
+                .withHint("Stop using the protected resource with this token; acquire the lock again.");
+    }
+
+    /** Refuses a request whose kind or capacity contradicts the lock, or that exceeds the device's limits. */
+    private Uni<Void> checkAdmissible(SqlClient tx, LockState state, LockRequest request) {
+        if (!state.isFree()) {
+            if (!request.mode().kind().equals(state.kind())) {
+                throw AsgardException.failedPrecondition(MODE_MISMATCH, "Lock '%s' is in use as a %s; %s was asked for.",
+                        state.name(), state.kind().toLowerCase(java.util.Locale.ROOT), request.mode().name().toLowerCase(java.util.Locale.ROOT))
+                        .withHint("A name is either a semaphore or an exclusive/shared lock; use another name.");
+            }
+            if (request.mode() == Mode.SEMAPHORE && request.maxPermits() != state.maxPermits()) {
+                throw AsgardException.failedPrecondition(MODE_MISMATCH, "Semaphore '%s' has %d permits, not %d.",
+                        state.name(), state.maxPermits(), request.maxPermits())
+                        .withHint("Every request for a semaphore must give the same max_permits.");
+            }
+        }
+        return store.countByDevice(tx, request.owner().deviceId()).map(counts -> {
+            if (counts[0] >= config.limits().maxHeldPerDevice()) {
+                throw AsgardException.resourceExhausted("TOO_MANY_LOCKS", "Device %s holds %d locks, its limit.",
+                        request.owner().deviceId(), counts[0])
+                        .withHint("Release locks you no longer need, or ask an administrator to raise the limit.");
+            }
+            if (counts[1] >= config.limits().maxWaitingPerDevice()) {
+                throw AsgardException.resourceExhausted("TOO_MANY_WAITING", "Device %s waits for %d locks, its limit.",
+                        request.owner().deviceId(), counts[1])
+                        .withHint("Cancel waits you no longer need, or ask an administrator to raise the limit.");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Ends the grants whose lease ran out. Returns the same state object when nothing lapsed, so callers can tell.
+     */
+    private Uni<LockState> expireLapsed(SqlClient tx, LockState state, Instant now) {
+        List<Holder> lapsed = state.holders().stream().filter(h -> !h.leaseExpiresAt().isAfter(now)).toList();
+        if (lapsed.isEmpty()) {
+            return Uni.createFrom().item(state);
+        }
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Holder holder : lapsed) {
+            chain = chain.chain(() -> store.endGrant(tx, holder, "EXPIRED", "lease", now))
+                    .chain(() -> events.expired(tx, holder, now));
+        }
+        List<Holder> remaining = state.holders().stream().filter(h -> h.leaseExpiresAt().isAfter(now)).toList();
+        return chain.replaceWith(new LockState(state.name(), state.kind(), state.maxPermits(), state.fencingCounter(),
+                now, remaining, state.waiters()));
+    }
+
+    /** Grants the compatible head of the queue; clears the kind when the lock ends up free. */
+    private Uni<LockState> grantFromQueue(SqlClient tx, LockState state, Instant now) {
+        List<Waiter> grantable = GrantPlanner.grantable(state.maxPermits(), state.holders(), state.waiters());
+        Uni<List<Holder>> chain = Uni.createFrom().item(new ArrayList<>());
+        for (Waiter waiter : grantable) {
+            // A waiter removed meanwhile by a dead-replica clean-up (which does not take the state lock) is skipped.
+            chain = chain.call(granted -> store.deleteWaiter(tx, waiter.requestId())
+                    .chain(deleted -> deleted ? grant(tx, waiter, now).invoke(granted::add) : Uni.createFrom().nullItem()));
+        }
+        return chain.chain(granted -> {
+            List<Holder> holders = new ArrayList<>(state.holders());
+            holders.addAll(granted);
+            List<Waiter> waiters = state.waiters().subList(grantable.size(), state.waiters().size());
+            LockState after = new LockState(state.name(), state.kind(), state.maxPermits(), state.fencingCounter()
+                    + granted.size(), now, holders, waiters);
+            if (after.isFree()) {
+                return store.updateState(tx, state.name(), null, 1, now).replaceWith(after);
+            }
+            return Uni.createFrom().item(after);
+        });
+    }
+
+    private Uni<Holder> grant(SqlClient tx, Waiter waiter, Instant now) {
+        return store.nextFencingToken(tx, waiter.name()).chain(token -> {
+            Holder holder = new Holder(waiter.name(), token, waiter.owner(), waiter.requestId(), waiter.mode(),
+                    waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, waiter.enqueuedAt(),
+                    waiter.leaseTtl(), now.plus(waiter.leaseTtl()), now);
+            return store.insertHolder(tx, holder).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
+        });
+    }
+}

@@ -1,0 +1,411 @@
+package dev.asgard.lock.service;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.asgard.lock.config.LockConfig;
+import dev.asgard.lock.domain.Holder;
+import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.mapping.LockMapper;
+import dev.asgard.proto.lock.v1.AbortReason;
+import dev.asgard.proto.lock.v1.AcquireAborted;
+import dev.asgard.proto.lock.v1.AcquireLost;
+import dev.asgard.proto.lock.v1.AcquireQueued;
+import dev.asgard.proto.lock.v1.AcquireResponse;
+import dev.asgard.proto.lock.v1.LostReason;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.mutiny.core.Vertx;
+
+/**
+ * The Acquire streams of this replica. A stream is first <em>waiting</em> (QUEUED, with its position), then
+ * <em>held</em> (GRANTED, open while the lock is held, LOST if it is taken away), or it ends ABORTED.
+ *
+ * <p>Grants are made by whichever transaction frees the lock, on whatever replica; this class learns about them
+ * from the lock notifications ({@link #refresh}) and, as a safety net for a lost notification, from a periodic
+ * resync. Each stream changes state under its own monitor and only forward, so a notification and the direct
+ * answer of the stream's own transaction can race without a state being reported twice.
+ */
+@ApplicationScoped
+public class LockStreams {
+
+    private static final Logger LOG = Logger.getLogger(LockStreams.class);
+
+    private final UUID replicaId = UUID.randomUUID();
+    private final Map<UUID, Stream> streams = new ConcurrentHashMap<>();
+    private final LockEngine engine;
+    private final LockConfig config;
+    private final Vertx vertx;
+    private final Clock clock;
+    private volatile boolean shuttingDown;
+
+    public LockStreams(LockEngine engine, LockConfig config, Vertx vertx, Clock clock) {
+        this.engine = engine;
+        this.config = config;
+        this.vertx = vertx;
+        this.clock = clock;
+    }
+
+    /** @return this replica's id (waiters carry it, so the others can remove them if this replica dies) */
+    public UUID replicaId() {
+        return replicaId;
+    }
+
+    /**
+     * Opens an Acquire stream.
+     *
+     * @param request the validated request
+     * @return the stream of state changes
+     */
+    public Multi<AcquireResponse> acquire(LockRequest request) {
+        return Multi.createFrom().emitter(emitter -> {
+            if (shuttingDown) {
+                emitter.emit(aborted(request, AbortReason.ABORT_REASON_SHUTTING_DOWN,
+                        "This lock-service replica is shutting down; retry against another one."));
+                emitter.complete();
+                return;
+            }
+            Stream stream = new Stream(request, emitter);
+            streams.put(request.requestId(), stream);
+            emitter.onTermination(() -> stream.terminated());
+            // Quarkus does not always cancel the Multi when the client cancels the call (quarkusio/quarkus#41776);
+            // the gRPC context's cancellation does reach us.
+            io.grpc.Context call = io.grpc.Context.current();
+            call.addListener(cancelled -> stream.terminated(), Runnable::run);
+            io.vertx.core.http.HttpServerRequest http = dev.asgard.lock.grpc.StreamCloseFilter.current();
+            if (http != null) {
+                http.response().closeHandler(closed -> stream.terminated());
+            } else {
+                LOG.debugf("Acquire %s: no HTTP request on the context; a client reset is noticed at the wait timeout",
+                        request.requestId());
+            }
+            Duration wait = request.waitTimeout() == null || request.waitTimeout().compareTo(config.maxWait()) > 0
+                    ? config.maxWait() : request.waitTimeout();
+            Instant deadline = clock.instant().plus(wait);
+            engine.enqueue(request, replicaId).subscribe().with(
+                    enqueued -> {
+                        enqueued.grant().ifPresentOrElse(stream::granted, () -> stream.queued(enqueued.state()));
+                        // Armed once the request is in the queue, so the timeout always finds it there (or granted).
+                        stream.armWaitTimer(deadline);
+                    },
+                    failure -> stream.failed(failure));
+        });
+    }
+
+    /**
+     * Re-reads one lock and moves the local streams on it forward: granted, new position, aborted by someone else,
+     * lost.
+     *
+     * @param name the lock name
+     */
+    public void refresh(String name) {
+        List<Stream> concerned = streams.values().stream().filter(s -> s.request.name().equals(name)).toList();
+        if (concerned.isEmpty()) {
+            return;
+        }
+        engine.read(name).subscribe().with(state -> concerned.forEach(s -> s.refresh(state)),
+                failure -> LOG.warnf("Could not re-read lock %s: %s", name, failure.getMessage()));
+    }
+
+    /** Re-reads every lock a local stream waits for or holds (after a missed notification or a reconnect). */
+    public void refreshAll() {
+        Set<String> names = streams.values().stream().map(s -> s.request.name()).collect(Collectors.toSet());
+        names.forEach(this::refresh);
+    }
+
+    /**
+     * A Release through this replica: the holder's stream, if here, completes at once.
+     *
+     * @param name lock name
+     * @param token the released token
+     */
+    public void released(String name, long token) {
+        streams.values().stream().filter(s -> s.request.name().equals(name) && s.grant != null
+                && s.grant.fencingToken() == token).forEach(Stream::releasedByHolder);
+    }
+
+    /**
+     * Shutdown: waiting requests are aborted with SHUTTING_DOWN (and leave the queue); held streams end without
+     * releasing, so their holders can keep the lease alive through another replica.
+     */
+    public void shutdown() {
+        shuttingDown = true;
+        streams.values().forEach(Stream::shutdown);
+    }
+
+    /** @return number of local streams (for metrics and tests) */
+    public int size() {
+        return streams.size();
+    }
+
+    private AcquireResponse aborted(LockRequest request, AbortReason reason, String message) {
+        return AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
+                .setEventTime(LockMapper.timestamp(clock.instant()))
+                .setAborted(AcquireAborted.newBuilder().setReason(reason).setMessage(message)).build();
+    }
+
+    private enum Phase {
+        WAITING, HELD, ENDED
+    }
+
+    /** One Acquire stream. All state changes happen under its monitor. */
+    private final class Stream {
+        final LockRequest request;
+        final MultiEmitter<? super AcquireResponse> emitter;
+        Phase phase = Phase.WAITING;
+        Holder grant;
+        int lastPosition = -1;
+        int lastQueueLength = -1;
+        long waitTimer = -1;
+        long leaseTimer = -1;
+
+        Stream(LockRequest request, MultiEmitter<? super AcquireResponse> emitter) {
+            this.request = request;
+            this.emitter = emitter;
+        }
+
+        synchronized void granted(Holder holder) {
+            if (phase != Phase.WAITING) {
+                return;
+            }
+            phase = Phase.HELD;
+            grant = holder;
+            vertx.cancelTimer(waitTimer);
+            emitter.emit(AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
+                    .setEventTime(LockMapper.timestamp(holder.acquiredAt()))
+                    .setGranted(LockMapper.grant(holder)).build());
+            scheduleLeaseCheck(holder.leaseExpiresAt());
+        }
+
+        synchronized void queued(LockState state) {
+            if (phase != Phase.WAITING) {
+                return;
+            }
+            int position = 0;
+            for (int i = 0; i < state.waiters().size(); i++) {
+                if (state.waiters().get(i).requestId().equals(request.requestId())) {
+                    position = i + 1;
+                }
+            }
+            if (position == 0) {
+                // Not queued and not granted: the notification path will tell what became of it.
+                return;
+            }
+            if (position == lastPosition && state.waiters().size() == lastQueueLength) {
+                return;
+            }
+            lastPosition = position;
+            lastQueueLength = state.waiters().size();
+            AcquireQueued.Builder queued = AcquireQueued.newBuilder().setPosition(position)
+                    .setQueueLength(state.waiters().size());
+            state.holders().forEach(h -> queued.addBlockedBy(h.owner().proto()));
+            emitter.emit(AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
+                    .setEventTime(LockMapper.timestamp(clock.instant())).setQueued(queued).build());
+        }
+
+        void refresh(Optional<LockState> found) {
+            if (found.isEmpty()) {
+                return;
+            }
+            LockState state = found.get();
+            Phase now;
+            synchronized (this) {
+                now = phase;
+            }
+            if (now == Phase.WAITING) {
+                Optional<Holder> mine = state.holders().stream().filter(h -> h.requestId().equals(request.requestId()))
+                        .findFirst();
+                if (mine.isPresent()) {
+                    granted(mine.get());
+                } else if (state.waiters().stream().anyMatch(w -> w.requestId().equals(request.requestId()))) {
+                    queued(state);
+                } else {
+                    endedElsewhere();
+                }
+            } else if (now == Phase.HELD) {
+                Optional<Holder> mine = state.holders().stream()
+                        .filter(h -> h.fencingToken() == grant.fencingToken()).findFirst();
+                if (mine.isPresent()) {
+                    synchronized (this) {
+                        grant = mine.get();
+                    }
+                    scheduleLeaseCheck(mine.get().leaseExpiresAt());
+                } else {
+                    lostOrReleased();
+                }
+            }
+        }
+
+        /** The request left the queue without this stream: a deadlock victim, preempted, or a dead replica's cleanup. */
+        private void endedElsewhere() {
+            engine.requestEnd(request.requestId()).subscribe().with(row -> {
+                if (row.isEmpty()) {
+                    // A grant that was already released again before we looked; the next refresh cannot find it
+                    // either, so report what we know.
+                    abort(AbortReason.ABORT_REASON_UNSPECIFIED, "The request left the queue.", null);
+                    return;
+                }
+                AcquireAborted detail = null;
+                var buffer = row.get().getBuffer("detail");
+                if (buffer != null) {
+                    try {
+                        detail = AcquireAborted.parseFrom(buffer.getBytes());
+                    } catch (InvalidProtocolBufferException e) {
+                        LOG.warnf("Unreadable abort detail of request %s", request.requestId());
+                    }
+                }
+                AbortReason reason = AbortReason.valueOf("ABORT_REASON_" + row.get().getString("reason"));
+                abort(reason, detail == null ? reason.name() : detail.getMessage(), detail);
+            }, failure -> LOG.warnf("Could not read how request %s ended: %s", request.requestId(), failure.getMessage()));
+        }
+
+        private void lostOrReleased() {
+            Holder held;
+            synchronized (this) {
+                held = grant;
+            }
+            engine.grantEnd(request.name(), held.fencingToken(), request.owner()).subscribe().with(reason -> {
+                String why = reason.orElse("RELEASED");
+                if (why.equals("RELEASED")) {
+                    releasedByHolder();
+                } else {
+                    lost(LostReason.valueOf("LOST_REASON_" + why), held);
+                }
+            }, failure -> LOG.warnf("Could not read how grant %d of %s ended: %s", held.fencingToken(), request.name(),
+                    failure.getMessage()));
+        }
+
+        synchronized void releasedByHolder() {
+            if (phase == Phase.ENDED) {
+                return;
+            }
+            end();
+            emitter.complete();
+        }
+
+        synchronized void lost(LostReason reason, Holder held) {
+            if (phase != Phase.HELD) {
+                return;
+            }
+            end();
+            emitter.emit(AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
+                    .setEventTime(LockMapper.timestamp(clock.instant()))
+                    .setLost(AcquireLost.newBuilder().setReason(reason).setFencingToken(held.fencingToken())
+                            .setMessage("The lock was lost (" + reason.name().substring("LOST_REASON_".length())
+                                    .toLowerCase(java.util.Locale.ROOT) + "); fencing token " + held.fencingToken()
+                                    + " is stale."))
+                    .build());
+            emitter.complete();
+        }
+
+        synchronized void abort(AbortReason reason, String message, AcquireAborted detail) {
+            if (phase != Phase.WAITING) {
+                return;
+            }
+            end();
+            AcquireAborted.Builder aborted = detail == null ? AcquireAborted.newBuilder() : detail.toBuilder();
+            emitter.emit(AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
+                    .setEventTime(LockMapper.timestamp(clock.instant()))
+                    .setAborted(aborted.setReason(reason).setMessage(message)).build());
+            emitter.complete();
+        }
+
+        synchronized void armWaitTimer(Instant deadline) {
+            if (phase != Phase.WAITING) {
+                return;
+            }
+            long delay = Math.max(1, Duration.between(clock.instant(), deadline).toMillis());
+            waitTimer = vertx.setTimer(delay, id -> timedOut());
+        }
+
+        void timedOut() {
+            synchronized (this) {
+                if (phase != Phase.WAITING) {
+                    return;
+                }
+            }
+            engine.abort(request.name(), request.requestId(), "TIMEOUT", null).subscribe().with(wasWaiting -> {
+                if (wasWaiting) {
+                    abort(AbortReason.ABORT_REASON_TIMEOUT, "No grant within the wait timeout.", null);
+                } else {
+                    LockStreams.this.refresh(request.name());
+                }
+            }, failure -> LOG.warnf("Could not time out request %s: %s", request.requestId(), failure.getMessage()));
+        }
+
+        void shutdown() {
+            synchronized (this) {
+                if (phase == Phase.HELD) {
+                    end();
+                    emitter.complete();
+                    return;
+                }
+                if (phase != Phase.WAITING) {
+                    return;
+                }
+            }
+            engine.abort(request.name(), request.requestId(), "SHUTTING_DOWN", null).subscribe().with(
+                    wasWaiting -> abort(AbortReason.ABORT_REASON_SHUTTING_DOWN,
+                            "This lock-service replica is shutting down; retry against another one.", null),
+                    failure -> abort(AbortReason.ABORT_REASON_SHUTTING_DOWN, "This replica is shutting down.", null));
+        }
+
+        synchronized void failed(Throwable failure) {
+            if (phase == Phase.ENDED) {
+                return;
+            }
+            end();
+            emitter.fail(failure);
+        }
+
+        /** The client cancelled (or the stream completed): a waiting request leaves the queue; a grant stays. */
+        void terminated() {
+            boolean wasWaiting;
+            synchronized (this) {
+                wasWaiting = phase == Phase.WAITING;
+                end();
+            }
+            if (wasWaiting) {
+                engine.abort(request.name(), request.requestId(), "CANCELLED", null).subscribe().with(
+                        ignored -> {
+                        },
+                        failure -> LOG.warnf("Could not remove cancelled request %s: %s", request.requestId(),
+                                failure.getMessage()));
+            }
+        }
+
+        private void scheduleLeaseCheck(Instant expiresAt) {
+            synchronized (this) {
+                if (phase != Phase.HELD) {
+                    return;
+                }
+                vertx.cancelTimer(leaseTimer);
+                long delay = Math.max(1, Duration.between(clock.instant(), expiresAt).toMillis() + 5);
+                leaseTimer = vertx.setTimer(delay, id -> engine.expire(request.name()).subscribe().with(
+                        expired -> LockStreams.this.refresh(request.name()),
+                        failure -> LOG.warnf("Could not expire %s: %s", request.name(), failure.getMessage())));
+            }
+        }
+
+        private void end() {
+            phase = Phase.ENDED;
+            vertx.cancelTimer(waitTimer);
+            vertx.cancelTimer(leaseTimer);
+            streams.remove(request.requestId(), this);
+        }
+    }
+}
