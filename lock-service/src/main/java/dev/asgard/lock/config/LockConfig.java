@@ -49,6 +49,10 @@ public interface LockConfig {
     @WithDefault("1s")
     Duration expirySweepInterval();
 
+    /** @return how often the wait-for graph is searched for cycles that enqueue-time checks could not see */
+    @WithDefault("2s")
+    Duration deadlockSweepInterval();
+
     /** @return how often a replica re-reads the locks its streams wait for, in case a notification was lost */
     @WithDefault("5s")
     Duration resyncInterval();

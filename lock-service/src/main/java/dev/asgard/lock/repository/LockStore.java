@@ -173,7 +173,7 @@ public class LockStore {
         return tx.preparedQuery("INSERT INTO lock_request_end (request_id, name, reason, detail, ended_at)"
                 + " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING")
                 .execute(Tuple.of(requestId, name, reason,
-                        detail == null ? null : io.vertx.mutiny.core.buffer.Buffer.buffer(detail), at(now)))
+                        detail == null ? null : io.vertx.core.buffer.Buffer.buffer(detail), at(now)))
                 .replaceWithVoid();
     }
 

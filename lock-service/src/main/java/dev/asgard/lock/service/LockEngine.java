@@ -98,7 +98,17 @@ public class LockEngine {
                             state.holders().isEmpty() ? request.maxPermits() : state.maxPermits(),
                             state.holders().size(), exclusiveHeld, state.permitsInUse());
                     if (!fits) {
-                        return Uni.createFrom().item(new Enqueued(Optional.empty(), state));
+                        List<Holder> victims = state.waiters().isEmpty() && !state.holders().isEmpty()
+                                ? GrantPlanner.preemptionVictims(request.toWaiter(now, null), state.maxPermits(),
+                                        state.holders(), List.of())
+                                : List.of();
+                        if (victims.isEmpty()) {
+                            return Uni.createFrom().item(new Enqueued(Optional.empty(), state));
+                        }
+                        return preempt(tx, victims, request.owner(), request.priority(), now)
+                                .chain(() -> grant(tx, request.toWaiter(now, null), now))
+                                .call(() -> store.notifyChanged(tx, request.name()))
+                                .map(holder -> new Enqueued(Optional.of(holder), state));
                     }
                     Uni<Void> kind = state.isFree()
                             ? store.updateState(tx, state.name(), request.mode().kind(), request.maxPermits(), now)
@@ -119,6 +129,15 @@ public class LockEngine {
      * @return whether the request was still waiting (false: it was granted or ended meanwhile)
      */
     public Uni<Boolean> abort(String name, UUID requestId, String reason, byte[] detail) {
+        return abort(name, requestId, reason, detail, tx -> Uni.createFrom().voidItem());
+    }
+
+    /**
+     * {@link #abort(String, UUID, String, byte[])} with more work in the same transaction, done only if the request
+     * was still waiting (the deadlock event of a victim).
+     */
+    public Uni<Boolean> abort(String name, UUID requestId, String reason, byte[] detail,
+            java.util.function.Function<SqlClient, Uni<Void>> alsoInTransaction) {
         Instant now = clock.instant();
         return pool.withTransaction(tx -> store.lockState(tx, name, now)
                 .chain(state -> store.deleteWaiter(tx, requestId).chain(deleted -> {
@@ -126,6 +145,7 @@ public class LockEngine {
                         return Uni.createFrom().item(false);
                     }
                     return store.recordRequestEnd(tx, requestId, name, reason, detail, now)
+                            .call(() -> alsoInTransaction.apply(tx))
                             .chain(() -> store.lockState(tx, name, now))
                             .chain(after -> expireLapsed(tx, after, now))
                             .chain(after -> grantFromQueue(tx, after, now))
@@ -311,8 +331,37 @@ public class LockEngine {
                 now, remaining, state.waiters()));
     }
 
-    /** Grants the compatible head of the queue; clears the kind when the lock ends up free. */
+    /**
+     * Grants the compatible head of the queue (after preempting for a preempting head, if that lets it in); clears
+     * the kind when the lock ends up free.
+     */
     private Uni<LockState> grantFromQueue(SqlClient tx, LockState state, Instant now) {
+        if (state.waiters().isEmpty() || !state.waiters().get(0).preempt()
+                || !GrantPlanner.grantable(state.maxPermits(), state.holders(), state.waiters()).isEmpty()) {
+            return grantPlanned(tx, state, now);
+        }
+        Waiter head = state.waiters().get(0);
+        List<Holder> victims = GrantPlanner.preemptionVictims(head, state.maxPermits(), state.holders(), state.waiters());
+        if (victims.isEmpty()) {
+            return grantPlanned(tx, state, now);
+        }
+        List<Holder> remaining = state.holders().stream().filter(h -> !victims.contains(h)).toList();
+        return preempt(tx, victims, head.owner(), head.priority(), now)
+                .chain(() -> grantPlanned(tx, new LockState(state.name(), state.kind(), state.maxPermits(),
+                        state.fencingCounter(), now, remaining, state.waiters()), now));
+    }
+
+    /** Ends the grants of preempted holders: their streams learn it (LOST PREEMPTED), their tokens are stale. */
+    private Uni<Void> preempt(SqlClient tx, List<Holder> victims, Owner by, int priority, Instant now) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Holder victim : victims) {
+            chain = chain.chain(() -> store.endGrant(tx, victim, "PREEMPTED", by.toString(), now))
+                    .chain(() -> events.preempted(tx, victim, by, priority, now));
+        }
+        return chain;
+    }
+
+    private Uni<LockState> grantPlanned(SqlClient tx, LockState state, Instant now) {
         List<Waiter> grantable = GrantPlanner.grantable(state.maxPermits(), state.holders(), state.waiters());
         Uni<List<Holder>> chain = Uni.createFrom().item(new ArrayList<>());
         for (Waiter waiter : grantable) {

@@ -10,7 +10,9 @@ import com.google.protobuf.Timestamp;
 import dev.asgard.commons.events.SqlEventPublisher;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.lock.domain.Holder;
+import dev.asgard.proto.events.v1.DeadlockDetected;
 import dev.asgard.proto.events.v1.LockAcquired;
+import dev.asgard.proto.events.v1.LockPreempted;
 import dev.asgard.proto.events.v1.LockExpired;
 import dev.asgard.proto.events.v1.LockReleased;
 import io.smallrye.mutiny.Uni;
@@ -54,6 +56,19 @@ public class LockEvents {
                 .setLockName(holder.name()).setChangeTime(timestamp(now)).setOwner(holder.owner().proto())
                 .setFencingToken(holder.fencingToken()).setLastRenewTime(timestamp(holder.lastRenewedAt()))
                 .build());
+    }
+
+    Uni<Void> preempted(SqlClient tx, Holder holder, dev.asgard.lock.domain.Owner by, int priority, Instant now) {
+        return publish(tx, holder.name(), "preempted", LockPreempted.newBuilder()
+                .setLockName(holder.name()).setChangeTime(timestamp(now)).setOwner(holder.owner().proto())
+                .setFencingToken(holder.fencingToken()).setPreemptedBy(by.proto()).setPreemptorPriority(priority)
+                .build());
+    }
+
+    Uni<Void> deadlock(SqlClient tx, String lockName, dev.asgard.proto.lock.v1.DeadlockCycle cycle, Instant now) {
+        return publisher.publish(tx.getDelegate(), Topics.LOCK_EVENTS, lockName, "asgard.lock.deadlock.detected", lockName,
+                DeadlockDetected.newBuilder().setLockName(lockName).setChangeTime(timestamp(now)).setCycle(cycle).build())
+                .replaceWithVoid();
     }
 
     private Uni<Void> publish(SqlClient tx, String name, String type, com.google.protobuf.Message payload) {

@@ -29,6 +29,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * <li>liveness: this replica's heartbeat row; waiters of replicas silent for longer than the timeout are removed
  * (their streams died with them) and their queues move on;</li>
  * <li>resync: the locks of local streams are re-read in case a notification was lost;</li>
+ * <li>deadlocks: the shared wait-for graph is searched for cycles (one replica at a time);</li>
  * <li>history: ended grants and waits older than the retention are deleted.</li>
  * </ul>
  */
@@ -46,9 +47,12 @@ public class LockMaintenance {
     private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
 
-    public LockMaintenance(LockEngine engine, LockStore store, LockStreams streams, Pool pool, LockConfig config,
-            Vertx vertx, Clock clock) {
+    private final Deadlocks deadlocks;
+
+    public LockMaintenance(LockEngine engine, LockStore store, LockStreams streams, Deadlocks deadlocks, Pool pool,
+            LockConfig config, Vertx vertx, Clock clock) {
         this.engine = engine;
+        this.deadlocks = deadlocks;
         this.store = store;
         this.streams = streams;
         this.pool = pool;
@@ -63,6 +67,8 @@ public class LockMaintenance {
         timers.add(vertx.setPeriodic(config.replicaHeartbeat().toMillis(),
                 id -> run("liveness", heartbeat().chain(this::removeDeadReplicas))));
         timers.add(vertx.setPeriodic(config.resyncInterval().toMillis(), id -> streams.refreshAll()));
+        timers.add(vertx.setPeriodic(config.deadlockSweepInterval().toMillis(),
+                id -> run("deadlock", deadlocks.sweep().replaceWithVoid())));
         timers.add(vertx.setPeriodic(60_000, id -> run("history", pruneHistory())));
     }
 

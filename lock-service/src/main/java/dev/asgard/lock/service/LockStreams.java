@@ -53,8 +53,11 @@ public class LockStreams {
     private final Clock clock;
     private volatile boolean shuttingDown;
 
-    public LockStreams(LockEngine engine, LockConfig config, Vertx vertx, Clock clock) {
+    private final Deadlocks deadlocks;
+
+    public LockStreams(LockEngine engine, Deadlocks deadlocks, LockConfig config, Vertx vertx, Clock clock) {
         this.engine = engine;
+        this.deadlocks = deadlocks;
         this.config = config;
         this.vertx = vertx;
         this.clock = clock;
@@ -98,7 +101,13 @@ public class LockStreams {
             Instant deadline = clock.instant().plus(wait);
             engine.enqueue(request, replicaId).subscribe().with(
                     enqueued -> {
-                        enqueued.grant().ifPresentOrElse(stream::granted, () -> stream.queued(enqueued.state()));
+                        stream.enqueued = true;
+                        enqueued.grant().ifPresentOrElse(stream::granted, () -> {
+                            stream.queued(enqueued.state());
+                            deadlocks.checkFrom(request.owner()).subscribe().with(broken -> {
+                            }, failure -> LOG.warnf("Deadlock check after %s failed (the sweep retries): %s",
+                                    request.requestId(), failure.getMessage()));
+                        });
                         // Armed once the request is in the queue, so the timeout always finds it there (or granted).
                         stream.armWaitTimer(deadline);
                     },
@@ -172,6 +181,8 @@ public class LockStreams {
         int lastQueueLength = -1;
         long waitTimer = -1;
         long leaseTimer = -1;
+        /** Whether the enqueue transaction committed: before that, a re-read cannot tell anything about it. */
+        volatile boolean enqueued;
 
         Stream(LockRequest request, MultiEmitter<? super AcquireResponse> emitter) {
             this.request = request;
@@ -219,6 +230,9 @@ public class LockStreams {
 
         void refresh(Optional<LockState> found) {
             if (found.isEmpty()) {
+                return;
+            }
+            if (!enqueued) {
                 return;
             }
             LockState state = found.get();
