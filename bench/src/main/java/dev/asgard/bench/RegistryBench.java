@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,22 +26,22 @@ import picocli.CommandLine.Option;
  * {@code registry}: enrolment rate, heartbeat throughput and latency, and ListDevices latency at 100 000 devices,
  * against a real registry-service on real PostgreSQL and Kafka.
  */
-@Command(name = "registry", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "registry", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Benchmarks registry-service (enrol, heartbeat, list-devices) and prints a summary table.")
 final class RegistryBench implements Callable<Integer> {
 
     private static final Set<String> SCENARIOS = Set.of("enrol", "heartbeat", "list-devices");
 
     @Option(names = "--scenarios", split = ",", defaultValue = "enrol,heartbeat,list-devices",
-            description = "Scenarios to run, comma-separated: enrol, heartbeat, list-devices (default: ${DEFAULT-VALUE}).")
+            description = "Scenarios to run, comma-separated: enrol, heartbeat, list-devices.")
     List<String> scenarios;
 
     @Option(names = "--registry-jar", defaultValue = "registry-service/target/quarkus-app/quarkus-run.jar",
-            description = "The packaged registry (default: ${DEFAULT-VALUE}).")
+            description = "The packaged registry.")
     Path registryJar;
 
     @Option(names = "--work-dir", defaultValue = "bench/target/registry-run",
-            description = "Logs and state of the run; emptied first (default: ${DEFAULT-VALUE}).")
+            description = "Logs and state of the run; emptied first.")
     Path workDir;
 
     @Option(names = "--durable", description = "PostgreSQL with fsync and synchronous commit, as in production "
@@ -48,55 +50,55 @@ final class RegistryBench implements Callable<Integer> {
 
     @Option(names = "--registry-jvm-options", split = " ",
             defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError",
-            description = "JVM options of the registry, space-separated (default: the launcher's, ${DEFAULT-VALUE}).")
+            description = "JVM options of the registry, space-separated (default: the launcher's).")
     List<String> registryJvmOptions;
 
     @Option(names = "--jfr", description = "Record a JFR profile of the registry into <work-dir>/registry.jfr.")
     boolean jfr;
 
     @Option(names = "--devices", defaultValue = "1000",
-            description = "Devices enrolled over gRPC; they also send the heartbeats (default: ${DEFAULT-VALUE}).")
+            description = "Devices enrolled over gRPC; they also send the heartbeats.")
     int devices;
 
     @Option(names = "--enrol-concurrency", defaultValue = "4",
-            description = "Enrolments and credential exchanges in flight (default: ${DEFAULT-VALUE}).")
+            description = "Enrolments and credential exchanges in flight.")
     int enrolConcurrency;
 
     @Option(names = "--join-tokens", defaultValue = "1",
-            description = "Join tokens the devices share, round robin (default: ${DEFAULT-VALUE}: one for the whole fleet).")
+            description = "Join tokens the devices share, round robin: 1 = one for the whole fleet.")
     int joinTokens;
 
-    @Option(names = "--channels", defaultValue = "4", description = "gRPC channels shared by the devices (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--channels", defaultValue = "4", description = "gRPC channels shared by the devices.")
     int channels;
 
     @Option(names = "--in-flight", defaultValue = "64",
-            description = "Heartbeats in flight at most (default: ${DEFAULT-VALUE}).")
+            description = "Heartbeats in flight at most.")
     int inFlight;
 
     @Option(names = "--rates", split = ",", defaultValue = "0,5000",
-            description = "Heartbeat runs: 0 = unpaced (throughput ceiling), N = paced at N per second (default: ${DEFAULT-VALUE}).")
+            description = "Heartbeat runs: 0 = unpaced (throughput ceiling), N = paced at N per second.")
     List<Double> rates;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of warm-up before each heartbeat run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of warm-up before each heartbeat run.")
     int warmupSeconds;
 
-    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds of each heartbeat run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "30", description = "Measured seconds of each heartbeat run.")
     int durationSeconds;
 
     @Option(names = "--list-devices", defaultValue = "100000",
-            description = "Devices inserted directly for list-devices (default: ${DEFAULT-VALUE}).")
+            description = "Devices inserted directly for list-devices.")
     int listDevices;
 
-    @Option(names = "--list-calls", defaultValue = "300", description = "Measured calls per filter (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--list-calls", defaultValue = "300", description = "Measured calls per filter.")
     int listCalls;
 
-    @Option(names = "--list-concurrency", defaultValue = "4", description = "ListDevices calls in flight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--list-concurrency", defaultValue = "4", description = "ListDevices calls in flight.")
     int listConcurrency;
 
-    @Option(names = "--page-size", defaultValue = "50", description = "ListDevices page size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--page-size", defaultValue = "50", description = "ListDevices page size.")
     int pageSize;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the inserted fleet (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed of the inserted fleet.")
     long seed;
 
     private final PrintStream out = System.out;
@@ -113,15 +115,18 @@ final class RegistryBench implements Callable<Integer> {
                     + "  ./mvnw -q install -pl registry-service,bench -am -DskipTests");
             return 2;
         }
+        // The registry runs in the work directory: paths handed to it must not be relative to ours.
+        workDir = workDir.toAbsolutePath().normalize();
         out.println("Machine: " + Machine.describe());
-        out.println("Load average before: " + Machine.load() + " (1/5/15 min; other work on the machine skews the numbers)");
+        out.println("Load average before: " + Machine.load()
+                + " (1/5/15 min; other work on the machine skews the numbers)");
         out.println("Scenarios: " + scenarios + "\n");
         List<Latency> results = new ArrayList<>();
         recreate(workDir);
         AdminTokens admin = new AdminTokens();
         List<String> jvmOptions = new ArrayList<>(registryJvmOptions);
         if (jfr) {
-            jvmOptions.add("-XX:StartFlightRecording=filename=" + workDir.toAbsolutePath().resolve("registry.jfr")
+            jvmOptions.add("-XX:StartFlightRecording=filename=" + workDir.resolve("registry.jfr")
                     + ",settings=profile,dumponexit=true");
         }
         out.println("Starting PostgreSQL, Kafka and registry-service (logs in " + workDir.resolve("logs") + ") ...");
@@ -159,8 +164,8 @@ final class RegistryBench implements Callable<Integer> {
         boolean list = scenarios.contains("list-devices");
         int toEnrol = heartbeat || scenarios.contains("enrol") ? devices : 1;
 
-        out.printf("%nEnrol: %d devices over gRPC, %d in flight, %d join token(s) (Argon2id hashing of each credential"
-                + " dominates) ...%n", toEnrol, enrolConcurrency, joinTokens);
+        out.printf("%nEnrol (%s): %d devices over gRPC, %d in flight, %d join token(s) (Argon2id hashing of each"
+                + " credential dominates) ...%n", now(), toEnrol, enrolConcurrency, joinTokens);
         CpuSampler.Sample before = cpu.sample();
         Batch<EnrollResponse> enrolled = fleet.enrol(tokens, "bench-" + Long.toString(System.currentTimeMillis(), 36),
                 toEnrol, enrolConcurrency);
@@ -214,8 +219,8 @@ final class RegistryBench implements Callable<Integer> {
         HeartbeatLoad load = new HeartbeatLoad(grpc, ready, inFlight);
         for (double rate : rates) {
             String name = rate > 0 ? "heartbeat @%.0f/s".formatted(rate) : "heartbeat max";
-            out.printf("%nHeartbeat: %d devices, %d channels, %d in flight, %s, %d s warm-up + %d s measured ...%n",
-                    ready.size(), grpc.size(), inFlight, rate > 0 ? "paced at %.0f/s".formatted(rate) : "unpaced",
+            out.printf("%nHeartbeat (%s): %d devices, %d channels, %d in flight, %s, %d s warm-up + %d s measured ...%n",
+                    now(), ready.size(), grpc.size(), inFlight, rate > 0 ? "paced at %.0f/s".formatted(rate) : "unpaced",
                     warmupSeconds, durationSeconds);
             HeartbeatLoad.Result result = load.run(name, rate, Duration.ofSeconds(warmupSeconds),
                     Duration.ofSeconds(durationSeconds), cpu);
@@ -230,13 +235,18 @@ final class RegistryBench implements Callable<Integer> {
 
     private void listDevices(BenchPlatform platform, ManagedChannel channel, String token, List<Latency> results)
             throws Exception {
-        out.printf("%nList devices: inserting %d devices (COPY) ...%n", listDevices);
+        out.printf("%nList devices (%s): inserting %d devices (COPY) ...%n", now(), listDevices);
         long begin = System.nanoTime();
         DeviceSeeder.seed(platform.postgres(), listDevices, seed);
         out.printf("  inserted and analysed in %.1f s; %d calls per filter, %d in flight, page size %d%n",
                 (System.nanoTime() - begin) / 1e9, listCalls, listConcurrency, pageSize);
         results.addAll(new ListDevicesBench(channel, token, out).run(listCalls, listConcurrency, pageSize,
                 Math.max(10, listCalls / 10)));
+    }
+
+    /** @return the wall-clock time, to match the output with the logs and a JFR recording */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS);
     }
 
     private static List<ManagedChannel> channels(int port, int count) {
