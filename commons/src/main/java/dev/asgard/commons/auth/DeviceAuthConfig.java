@@ -53,6 +53,13 @@ public interface DeviceAuthConfig {
     Duration maxTokenLifetime();
 
     /**
+     * @return how many verified tokens each replica remembers, so that a device's repeated calls with the same token
+     *         skip the signature check (expiry, revocation and the key are checked on every call); 0 turns it off
+     */
+    @WithDefault("10000")
+    int verifiedTokenCacheSize();
+
+    /**
      * @return full gRPC method names that need no device token; {@code Service/*} matches every method of a service
      */
     @WithDefault("grpc.health.v1.Health/*,grpc.reflection.v1.ServerReflection/*,"

@@ -36,7 +36,7 @@ public class DeviceAuthProducer {
         JwksSource source = config.jwks().<JwksSource>map(JwksSource::fixed)
                 .orElseGet(() -> new HttpJwksSource(URI.create(config.jwksUrl()), config.jwksFetchTimeout()));
         return new DeviceTokenVerifier(source, rules(config), revocations, clock, config.jwksRefreshInterval(),
-                config.jwksMinRefreshInterval());
+                config.jwksMinRefreshInterval(), config.verifiedTokenCacheSize());
     }
 
     static DeviceTokenRules rules(DeviceAuthConfig config) {

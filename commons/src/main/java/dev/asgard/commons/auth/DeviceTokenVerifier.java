@@ -47,6 +47,7 @@ public final class DeviceTokenVerifier {
     private final DeviceTokenRules rules;
     private final DeviceRevocations revocations;
     private final Clock clock;
+    private final VerifiedTokens verified;
 
     /**
      * @param source where the verification keys come from
@@ -58,10 +59,26 @@ public final class DeviceTokenVerifier {
      */
     public DeviceTokenVerifier(JwksSource source, DeviceTokenRules rules, DeviceRevocations revocations, Clock clock,
             Duration refreshInterval, Duration minRefreshInterval) {
+        this(source, rules, revocations, clock, refreshInterval, minRefreshInterval, 0);
+    }
+
+    /**
+     * @param source where the verification keys come from
+     * @param rules the claims to enforce
+     * @param revocations the revoked devices
+     * @param clock the clock for {@code exp}/{@code nbf}
+     * @param refreshInterval refetch the key set in the background when it is older than this
+     * @param minRefreshInterval at most one fetch per this interval because of unknown key ids
+     * @param verifiedTokenCacheSize how many verified tokens to remember (0: verify every call in full); a remembered
+     *        token is checked again for expiry, revocation and its key on every call, not for its signature
+     */
+    public DeviceTokenVerifier(JwksSource source, DeviceTokenRules rules, DeviceRevocations revocations, Clock clock,
+            Duration refreshInterval, Duration minRefreshInterval, int verifiedTokenCacheSize) {
         this.keys = new JwksKeys(source, clock, refreshInterval, minRefreshInterval);
         this.rules = rules;
         this.revocations = revocations;
         this.clock = clock;
+        this.verified = new VerifiedTokens(verifiedTokenCacheSize);
     }
 
     /**
@@ -71,6 +88,10 @@ public final class DeviceTokenVerifier {
      * @return the identity; complete at once unless the token's key must be fetched first
      */
     public CompletableFuture<DeviceIdentity> verify(String token) {
+        DeviceIdentity remembered = remembered(token);
+        if (remembered != null) {
+            return CompletableFuture.completedFuture(remembered);
+        }
         String kid;
         try {
             JsonWebStructure structure = JsonWebStructure.fromCompactSerialization(token);
@@ -99,8 +120,34 @@ public final class DeviceTokenVerifier {
             if (found == null) {
                 throw invalid("The device token is signed with an unknown key");
             }
-            return check(token, found);
+            Checked checked = check(token, found);
+            verified.put(token, new VerifiedTokens.Entry(checked.identity(), checked.issuedAt(), kid, found),
+                    clock.instant());
+            return checked.identity();
         });
+    }
+
+    /**
+     * A token verified before is still good if it has not expired, its device was not revoked since, and its key
+     * is still the published one; then its signature and claims need no second look. Otherwise it is forgotten and
+     * verified in full, which produces the right error.
+     *
+     * @return the identity, or null when the token must be verified in full
+     */
+    private DeviceIdentity remembered(String token) {
+        VerifiedTokens.Entry entry = verified.get(token);
+        if (entry == null) {
+            return null;
+        }
+        DeviceIdentity identity = entry.identity();
+        boolean expired = clock.instant().isAfter(identity.expiresAt().plus(rules.clockSkew()));
+        CompletableFuture<Key> key = expired ? null : keys.key(entry.kid());
+        boolean sameKey = key != null && key.isDone() && !key.isCompletedExceptionally() && key.join() == entry.key();
+        if (!sameKey || revocations.isRevoked(identity.deviceId(), entry.issuedAt())) {
+            verified.remove(token);
+            return null;
+        }
+        return identity;
     }
 
     /**
@@ -113,7 +160,11 @@ public final class DeviceTokenVerifier {
         return Uni.createFrom().completionStage(() -> verify(token));
     }
 
-    private DeviceIdentity check(String token, Key key) {
+    /** A verified token's identity and issue time. */
+    private record Checked(DeviceIdentity identity, Instant issuedAt) {
+    }
+
+    private Checked check(String token, Key key) {
         Instant now = clock.instant();
         JwtConsumer consumer = new JwtConsumerBuilder()
                 .setJwsAlgorithmConstraints(RS256_ONLY)
@@ -151,7 +202,8 @@ public final class DeviceTokenVerifier {
                         "The device's credentials were revoked or the device was removed")
                         .withHint("Exchange a current device credential for a new token, or enrol again.");
             }
-            return new DeviceIdentity(deviceId, networks(claims), labels(claims), claims.getJwtId(), expiresAt);
+            return new Checked(new DeviceIdentity(deviceId, networks(claims), labels(claims), claims.getJwtId(),
+                    expiresAt), issuedAt);
         } catch (MalformedClaimException e) {
             throw invalid("The device token has a malformed claim: %s", e.getMessage());
         }

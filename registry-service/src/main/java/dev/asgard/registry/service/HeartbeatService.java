@@ -10,22 +10,31 @@ import jakarta.persistence.LockModeType;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.registry.entity.Device;
 import dev.asgard.registry.repository.DeviceRepository;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import dev.asgard.registry.repository.HeartbeatWriter;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Heartbeats: record that a device is alive. A heartbeat brings an inactive or offline device back to
  * active (one recorded transition, one event). Heartbeats whose sequence is not above the last one seen
  * are duplicates or late deliveries: acknowledged, not applied.
+ *
+ * <p>A heartbeat is not a change of the device record: it moves {@code last_seen} and the sequence but
+ * not the revision (ETag), so an administrator's {@code If-Match} does not go stale every 30 seconds.
+ * The common case (active device, newer sequence) is one UPDATE without a session ({@link HeartbeatWriter});
+ * everything else takes the row-locked path below, which also produces the errors.
  */
 @ApplicationScoped
 public class HeartbeatService {
 
+    private final HeartbeatWriter writer;
     private final DeviceRepository devices;
     private final DeviceStatusService status;
     private final Clock clock;
 
-    public HeartbeatService(DeviceRepository devices, DeviceStatusService status, Clock clock) {
+    public HeartbeatService(HeartbeatWriter writer, DeviceRepository devices, DeviceStatusService status,
+            Clock clock) {
+        this.writer = writer;
         this.devices = devices;
         this.status = status;
         this.clock = clock;
@@ -35,26 +44,50 @@ public class HeartbeatService {
      * @param deviceId the calling device (already checked to be the token's subject)
      * @param sequence the device's heartbeat sequence number
      * @param agentVersion the agent version it reports, or empty
-     * @return the device after the heartbeat
+     * @return the device after the heartbeat; on the fast path a detached view carrying only its id, status,
+     *         sequence, last seen and revision
      */
-    @WithTransaction
     public Uni<Device> heartbeat(UUID deviceId, long sequence, String agentVersion) {
         Instant now = clock.instant();
-        // The row lock orders this heartbeat against the status sweeper and other replicas.
+        return writer.recordIfActive(deviceId, sequence, agentVersion, now)
+                .chain(revision -> revision.isPresent()
+                        ? Uni.createFrom().item(HeartbeatWriter.recorded(deviceId, sequence, now, revision.get()))
+                        : Panache.withTransaction(() -> locked(deviceId, sequence, agentVersion, now)));
+    }
+
+    /**
+     * The slow path, in the caller's transaction: the row lock orders this heartbeat against the status
+     * sweeper and other replicas. Changes made here (status, agent version) are changes of the record and
+     * count in its revision; a duplicate changes nothing.
+     */
+    private Uni<Device> locked(UUID deviceId, long sequence, String agentVersion, Instant now) {
         return devices.findById(deviceId, LockModeType.PESSIMISTIC_WRITE).chain(device -> {
             usable(device, deviceId);
-            if (sequence <= device.heartbeatSequence) {
-                return Uni.createFrom().item(device);
+            boolean duplicate = sequence <= device.heartbeatSequence;
+            boolean agentChanged = !agentVersion.isEmpty() && !agentVersion.equals(device.agentVersion);
+            if (duplicate || (device.status == Device.Status.ACTIVE && !agentChanged)) {
+                // Nothing of the record changes. Hibernate Reactive sees the labels (JSON) and networks (array) of
+                // every loaded device as dirty, so the flush would bump the version anyway: keep it from writing.
+                return Panache.getSession().invoke(session -> session.setReadOnly(device, true))
+                        .chain(() -> duplicate ? Uni.createFrom().item(device) : recordOnly(device, sequence, now));
             }
             device.heartbeatSequence = sequence;
             device.lastSeen = now;
-            if (!agentVersion.isEmpty() && !agentVersion.equals(device.agentVersion)) {
+            if (agentChanged) {
                 device.agentVersion = agentVersion;
                 device.updatedAt = now;
             }
-            return device.status == Device.Status.ACTIVE ? Uni.createFrom().item(device)
-                    : status.transition(device, Device.Status.ACTIVE, "heartbeat", now);
+            return status.transition(device, Device.Status.ACTIVE, "heartbeat", now);
         }).call(devices::flush);
+    }
+
+    /**
+     * Only a race brings an active device with a newer sequence here (another heartbeat made it active
+     * meanwhile); an HQL update, unlike a change of the managed entity, leaves the version alone.
+     */
+    private Uni<Device> recordOnly(Device device, long sequence, Instant now) {
+        return devices.update("heartbeatSequence = ?1, lastSeen = ?2 where id = ?3", sequence, now, device.id)
+                .replaceWith(() -> HeartbeatWriter.recorded(device.id, sequence, now, device.version));
     }
 
     private static void usable(Device device, UUID deviceId) {

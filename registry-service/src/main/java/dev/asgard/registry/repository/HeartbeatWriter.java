@@ -1,0 +1,84 @@
+package dev.asgard.registry.repository;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.asgard.registry.entity.Device;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The common heartbeat in one statement: an active device, a newer sequence, an unchanged agent version. The
+ * update neither loads the entity nor touches {@code version} (a heartbeat is not a change of the record), and
+ * runs on the reactive pool without a Hibernate session: at thousands of heartbeats per second, the session,
+ * the locking select and the dirty check cost more than the update itself.
+ *
+ * <p>Anything else (a status to change, a duplicate, a pending, revoked or removed device, a new agent version)
+ * matches no row and is left to the locked path of {@code HeartbeatService}. The UPDATE takes the row lock, so
+ * it is ordered against the status sweeper: when the sweeper turned the device inactive first, the re-checked
+ * {@code status = 'ACTIVE'} no longer holds and the heartbeat goes the locked way, which records the transition
+ * back to active.
+ */
+@ApplicationScoped
+public class HeartbeatWriter {
+
+    private final Pool pool;
+    private final String sql;
+
+    public HeartbeatWriter(Pool pool,
+            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> schema) {
+        this.pool = pool;
+        String table = schema.filter(s -> !s.isBlank()).map(s -> s + ".device").orElse("device");
+        this.sql = "UPDATE " + table + " SET heartbeat_sequence = $2, last_seen = $3"
+                + " WHERE id = $1 AND heartbeat_sequence < $2 AND removed_at IS NULL AND status = 'ACTIVE'"
+                + " AND ($4 = '' OR agent_version IS NOT DISTINCT FROM $4)"
+                + " RETURNING version";
+    }
+
+    /**
+     * Records a heartbeat of an active device whose sequence is newer, if that is what it is.
+     *
+     * @param deviceId the device
+     * @param sequence its heartbeat sequence number
+     * @param agentVersion the agent version it reports, or empty
+     * @param now the time to record as last seen
+     * @return the device's current revision when the heartbeat was recorded; empty when it needs the locked path
+     */
+    public Uni<Optional<Long>> recordIfActive(UUID deviceId, long sequence, String agentVersion, Instant now) {
+        return pool.preparedQuery(sql)
+                .execute(Tuple.of(deviceId, sequence, OffsetDateTime.ofInstant(now, ZoneOffset.UTC), agentVersion))
+                .map(HeartbeatWriter::revision);
+    }
+
+    private static Optional<Long> revision(RowSet<Row> rows) {
+        var iterator = rows.iterator();
+        return iterator.hasNext() ? Optional.of(iterator.next().getLong("version")) : Optional.empty();
+    }
+
+    /**
+     * @param deviceId the device
+     * @param sequence the recorded sequence
+     * @param now the recorded last seen
+     * @param revision the revision the update returned
+     * @return a detached, partial device (id, status, sequence, last seen, revision) for the heartbeat's answer
+     */
+    public static Device recorded(UUID deviceId, long sequence, Instant now, long revision) {
+        Device device = new Device();
+        device.id = deviceId;
+        device.status = Device.Status.ACTIVE;
+        device.heartbeatSequence = sequence;
+        device.lastSeen = now;
+        device.version = revision;
+        return device;
+    }
+}
