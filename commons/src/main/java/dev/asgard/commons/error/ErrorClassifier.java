@@ -69,6 +69,7 @@ public final class ErrorClassifier {
             return fromConstraintViolations(cve);
         }
         if (isOptimisticLockFailure(t)) {
+            LOG.debugf("Optimistic lock lost: %s", t);
             return AsgardException.aborted("CONCURRENT_MODIFICATION",
                     "The entity was changed by another request while this one was running.")
                     .withHint("Read the entity again and retry the change.")

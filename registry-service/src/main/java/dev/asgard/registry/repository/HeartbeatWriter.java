@@ -42,7 +42,7 @@ public class HeartbeatWriter {
         this.sql = "UPDATE " + table + " SET heartbeat_sequence = $2, last_seen = $3"
                 + " WHERE id = $1 AND heartbeat_sequence < $2 AND removed_at IS NULL AND status = 'ACTIVE'"
                 + " AND ($4 = '' OR agent_version IS NOT DISTINCT FROM $4)"
-                + " RETURNING version";
+                + " RETURNING version, heartbeat_interval_seconds";
     }
 
     /**
@@ -52,17 +52,31 @@ public class HeartbeatWriter {
      * @param sequence its heartbeat sequence number
      * @param agentVersion the agent version it reports, or empty
      * @param now the time to record as last seen
-     * @return the device's current revision when the heartbeat was recorded; empty when it needs the locked path
+     * @return the device's current revision and own interval when the heartbeat was recorded; empty when it needs
+     *         the locked path
      */
-    public Uni<Optional<Long>> recordIfActive(UUID deviceId, long sequence, String agentVersion, Instant now) {
+    public Uni<Optional<Recorded>> recordIfActive(UUID deviceId, long sequence, String agentVersion, Instant now) {
         return pool.preparedQuery(sql)
                 .execute(Tuple.of(deviceId, sequence, OffsetDateTime.ofInstant(now, ZoneOffset.UTC), agentVersion))
                 .map(HeartbeatWriter::revision);
     }
 
-    private static Optional<Long> revision(RowSet<Row> rows) {
+    private static Optional<Recorded> revision(RowSet<Row> rows) {
         var iterator = rows.iterator();
-        return iterator.hasNext() ? Optional.of(iterator.next().getLong("version")) : Optional.empty();
+        if (!iterator.hasNext()) {
+            return Optional.empty();
+        }
+        Row row = iterator.next();
+        return Optional.of(new Recorded(row.getLong("version"), row.getInteger("heartbeat_interval_seconds")));
+    }
+
+    /**
+     * What a recorded heartbeat returns.
+     *
+     * @param revision the device's revision
+     * @param heartbeatIntervalSeconds its own heartbeat interval, or null for the global one
+     */
+    public record Recorded(long revision, Integer heartbeatIntervalSeconds) {
     }
 
     /**
@@ -70,10 +84,14 @@ public class HeartbeatWriter {
      * @param sequence the recorded sequence
      * @param now the recorded last seen
      * @param revision the revision the update returned
-     * @return a detached, partial device (id, status, sequence, last seen, revision) for the heartbeat's answer
+     * @param heartbeatIntervalSeconds the device's own interval, or null
+     * @return a detached, partial device (id, status, sequence, last seen, revision, interval) for the heartbeat's
+     *         answer
      */
-    public static Device recorded(UUID deviceId, long sequence, Instant now, long revision) {
+    public static Device recorded(UUID deviceId, long sequence, Instant now, long revision,
+            Integer heartbeatIntervalSeconds) {
         Device device = new Device();
+        device.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
         device.id = deviceId;
         device.status = Device.Status.ACTIVE;
         device.heartbeatSequence = sequence;

@@ -83,7 +83,8 @@ public class DeviceUpdates {
     public Uni<Found> finish(Device device, List<String> changedFields, Optional<List<DeviceCapability>> newCapabilities,
             Instant now) {
         if (changedFields.isEmpty()) {
-            return capabilities.forDevice(device.id).map(current -> new Found(device, current));
+            return devices.leaveUnchanged(device).chain(() -> capabilities.forDevice(device.id))
+                    .map(current -> new Found(device, current));
         }
         device.updatedAt = now;
         Uni<List<DeviceCapability>> stored = newCapabilities.isPresent()

@@ -77,7 +77,7 @@ public class EphemeralCleanup {
                                 .chain(device -> expired(device, now)
                                         ? removal.remove(device, DeviceRemovalReason.DEVICE_REMOVAL_REASON_EPHEMERAL_EXPIRED,
                                                 REMOVED_BY, now).replaceWith(1)
-                                        : Uni.createFrom().item(0)))
+                                        : devices.leaveUnchanged(device).replaceWith(0)))
                         .collect().asList())
                 .call(devices::flush)
                 .map(removed -> removed.stream().mapToInt(Integer::intValue).sum());

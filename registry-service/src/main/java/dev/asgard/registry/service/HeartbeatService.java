@@ -50,8 +50,9 @@ public class HeartbeatService {
     public Uni<Device> heartbeat(UUID deviceId, long sequence, String agentVersion) {
         Instant now = clock.instant();
         return writer.recordIfActive(deviceId, sequence, agentVersion, now)
-                .chain(revision -> revision.isPresent()
-                        ? Uni.createFrom().item(HeartbeatWriter.recorded(deviceId, sequence, now, revision.get()))
+                .chain(recorded -> recorded.isPresent()
+                        ? Uni.createFrom().item(HeartbeatWriter.recorded(deviceId, sequence, now,
+                                recorded.get().revision(), recorded.get().heartbeatIntervalSeconds()))
                         : Panache.withTransaction(() -> locked(deviceId, sequence, agentVersion, now)));
     }
 
@@ -87,7 +88,8 @@ public class HeartbeatService {
      */
     private Uni<Device> recordOnly(Device device, long sequence, Instant now) {
         return devices.update("heartbeatSequence = ?1, lastSeen = ?2 where id = ?3", sequence, now, device.id)
-                .replaceWith(() -> HeartbeatWriter.recorded(device.id, sequence, now, device.version));
+                .replaceWith(() -> HeartbeatWriter.recorded(device.id, sequence, now, device.version,
+                        device.heartbeatIntervalSeconds));
     }
 
     private static void usable(Device device, UUID deviceId) {

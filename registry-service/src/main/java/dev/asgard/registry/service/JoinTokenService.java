@@ -162,22 +162,32 @@ public class JoinTokenService {
     public Uni<JoinToken> use(String presented) {
         PrefixedSecret parts = JoinTokenSecrets.parse(presented).orElseThrow(JoinTokenService::invalid);
         Instant now = clock.instant();
-        return repository.findById(parts.id())
+        // The token is only ever read here and kept read-only: its jsonb/text[] columns look changed to Hibernate,
+        // which would write it back (at the latest in the auto-flush before the UPDATE below) and conflict with
+        // every concurrent enrolment using the same token. The use is counted by one conditional UPDATE; then the
+        // token is read afresh, since the loaded copy predates it.
+        return repository.getSession().chain(session -> repository.findById(parts.id())
+                .invoke(token -> {
+                    if (token != null) {
+                        session.setReadOnly(token, true);
+                    }
+                }))
                 .map(token -> {
                     if (token == null || !JoinTokenSecrets.matches(parts.secret(), token.secretSha256)) {
                         throw invalid();
                     }
                     return token;
                 })
-                .chain(token -> repository.tryUse(token.id, now).chain(used -> {
-                    if (!used) {
-                        return repository.getSession().chain(session -> session.refresh(token))
-                                .map(ignored -> {
-                                    throw unusable(token, now);
-                                });
-                    }
-                    return repository.getSession().chain(session -> session.refresh(token)).replaceWith(token);
-                }));
+                .chain(token -> repository.tryUse(token.id, now).chain(used -> repository.getSession()
+                        .invoke(session -> session.detach(token))
+                        .chain(session -> repository.findById(token.id)
+                                .invoke(fresh -> session.setReadOnly(fresh, true)))
+                        .map(fresh -> {
+                            if (!used) {
+                                throw unusable(fresh, now);
+                            }
+                            return fresh;
+                        })));
     }
 
     private void validate(NewJoinToken request) {

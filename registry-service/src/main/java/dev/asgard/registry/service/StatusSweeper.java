@@ -75,7 +75,7 @@ public class StatusSweeper {
                                     Device.Status target = device == null ? null
                                             : target(device, HeartbeatPolicy.inactiveBefore(device, config, now),
                                                     HeartbeatPolicy.offlineBefore(device, config, now));
-                                    return target == null ? Uni.createFrom().item(0)
+                                    return target == null ? devices.leaveUnchanged(device).replaceWith(0)
                                             : status.transition(device, target, "missed-heartbeats", now).replaceWith(1);
                                 }))
                         .collect().asList())
