@@ -13,8 +13,6 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.annotations.Mutability;
-import org.hibernate.type.descriptor.java.Immutability;
 import org.hibernate.type.SqlTypes;
 
 /** One line of the audit trail: who did what to which object, when and from where. Written once, never changed. */
@@ -69,9 +67,6 @@ public class AuditEntry {
     public Outcome outcome = Outcome.SUCCESS;
 
     // A JSON object (Hibernate Reactive decodes JSON columns into objects only, which this always is).
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public Map<String, Object> details = new LinkedHashMap<>();

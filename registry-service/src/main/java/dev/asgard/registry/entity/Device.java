@@ -14,8 +14,6 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
 import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.annotations.Mutability;
-import org.hibernate.type.descriptor.java.Immutability;
 import org.hibernate.type.SqlTypes;
 
 /** A device as stored. Never leaves the service layer; {@code DeviceMapper} turns it into protobuf. */
@@ -49,16 +47,10 @@ public class Device {
 
     public byte[] metadata;
 
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public Map<String, String> labels = new LinkedHashMap<>();
 
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(nullable = false, columnDefinition = "text[]")
     public String[] networks = new String[0];

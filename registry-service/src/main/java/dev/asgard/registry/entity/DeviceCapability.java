@@ -13,8 +13,6 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
 import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.annotations.Mutability;
-import org.hibernate.type.descriptor.java.Immutability;
 import org.hibernate.type.SqlTypes;
 
 /** One capability a device offers ({@code namespace.name}, optional version and attributes). */
@@ -33,9 +31,6 @@ public class DeviceCapability {
     @Column(nullable = false)
     public String version = "";
 
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public Map<String, String> attributes = new LinkedHashMap<>();

@@ -12,8 +12,6 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
 import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.annotations.Mutability;
-import org.hibernate.type.descriptor.java.Immutability;
 import org.hibernate.type.SqlTypes;
 
 /**
@@ -56,16 +54,10 @@ public class JoinToken {
     public Instant lastUsedAt;
 
     // A PostgreSQL text[]: Hibernate Reactive decodes JSON columns into objects only, not arrays.
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(nullable = false, columnDefinition = "text[]")
     public String[] networks = new String[0];
 
-    // Replaced, never changed in place: compared by reference, since Hibernate would otherwise see it changed
-    // on every load and write (and re-version) every entity it merely read.
-    @Mutability(Immutability.class)
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public Map<String, String> labels = new LinkedHashMap<>();
