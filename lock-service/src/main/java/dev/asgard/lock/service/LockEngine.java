@@ -249,12 +249,14 @@ public class LockEngine {
     }
 
     /**
-     * Reads a lock without changing it.
+     * Reads a lock without changing it, as one snapshot: the state row, holders and waiters are separate queries, and
+     * under READ COMMITTED a grant committing between them would make a request appear in neither list.
      *
      * @return the lock, or empty if the name was never used
      */
     public Uni<Optional<LockState>> read(String name) {
-        return pool.withConnection(connection -> store.find(connection, name));
+        return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+                .chain(() -> store.find(tx, name)));
     }
 
     static AsgardException lost(String name, long token, String reason) {

@@ -315,7 +315,12 @@ public class LockStreams {
                 held = grant;
             }
             engine.grantEnd(request.name(), held.fencingToken(), request.owner()).subscribe().with(reason -> {
-                String why = reason.orElse("RELEASED");
+                if (reason.isEmpty()) {
+                    // Not ended: the read that missed the grant is older than the one that reported it (reads on
+                    // different connections can answer out of order).
+                    return;
+                }
+                String why = reason.get();
                 if (why.equals("RELEASED")) {
                     releasedByHolder();
                 } else {
