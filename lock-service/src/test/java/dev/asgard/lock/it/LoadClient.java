@@ -152,17 +152,18 @@ final class LoadClient implements Runnable {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int kind = random.nextInt(100);
         boolean stalled = false;
+        boolean lostRenewal = false;
         try {
-            if (kind < 5) {
+            if (kind < 3) {
                 // A holder that stops for longer than its lease without renewing it, then writes on.
                 stalled = true;
                 journal.count("sections.stalled");
                 write(register, token);
                 Thread.sleep(settings.lease().toMillis() + 700);
                 write(register, token);
-            } else if (kind < 15) {
+            } else if (kind < 9) {
                 journal.count("sections.kept-alive");
-                longSection(register, name, token);
+                lostRenewal = !longSection(register, name, token);
             } else {
                 journal.count("sections.short");
                 int writes = 1 + random.nextInt(3);
@@ -175,6 +176,12 @@ final class LoadClient implements Runnable {
             register.exit(token);
         }
         Instant sectionEnd = Instant.now();
+        Object early = stream.events.peek();
+        if (early == COMPLETED || early instanceof AcquireResponse response2 && response2.hasLost() && !stalled
+                && !lostRenewal) {
+            journal.violations.add(String.format("%s: the stream of grant %d of %s on %s ended while the lock was held"
+                    + " and renewed: %s", id, token, name, replica.name, early));
+        }
         String outcome = release(name, token);
         journal.grants.add(new Journal.Grant(name, token, id, deviceId, replica.name, acquireTime, received,
                 leaseExpiresAt, sectionEnd, outcome));
@@ -194,7 +201,7 @@ final class LoadClient implements Runnable {
             }
             if (event instanceof AcquireResponse lost && lost.hasLost()) {
                 journal.count("held-streams.lost." + lost.getLost().getReason().name());
-                if (!stalled && !"LOST".equals(outcome)) {
+                if (!stalled && !lostRenewal && !"LOST".equals(outcome)) {
                     journal.errors.add(id + ": LOST on a grant released in time: " + lost);
                 }
                 continue;
@@ -208,8 +215,12 @@ final class LoadClient implements Runnable {
         }
     }
 
-    /** Holds for about 1.5 leases, writing every 150 ms and renewing every third of a lease. */
-    private void longSection(FencedRegister register, String name, long token) throws InterruptedException {
+    /**
+     * Holds for about 1.5 leases, writing every 150 ms and renewing every third of a lease.
+     *
+     * @return false if a renewal was refused
+     */
+    private boolean longSection(FencedRegister register, String name, long token) throws InterruptedException {
         long lease = settings.lease().toMillis();
         Instant end = Instant.now().plusMillis(lease * 3 / 2);
         Instant nextRenewal = Instant.now().plusMillis(lease / 3);
@@ -225,13 +236,14 @@ final class LoadClient implements Runnable {
                     // Lost despite renewing in time (a loaded machine can delay a renewal past the lease): the
                     // register judges whether anything overlapped.
                     journal.count("keep-alive.refused." + e.getStatus().getCode());
-                    return;
+                    return false;
                 }
                 journal.count("keep-alive.renewed");
                 register.renewed(token, instant(renewed.getGrant().getLeaseExpireTime()));
                 nextRenewal = Instant.now().plusMillis(lease / 3);
             }
         }
+        return true;
     }
 
     private void write(FencedRegister register, long token) {
