@@ -189,7 +189,11 @@ public class LockEngine {
      */
     public Uni<Holder> keepAlive(String name, long token, Owner owner, Duration ttl) {
         Instant now = clock.instant();
-        return pool.withTransaction(tx -> store.renew(tx, name, token, owner, ttl, now).chain(renewed -> {
+        // The state row lock first, like every other change: an expiry that already decided (under that lock) to end
+        // this grant would otherwise delete it right after this renewal committed, and grant the lock to the next
+        // waiter while the holder was told its lease runs on.
+        return pool.withTransaction(tx -> store.lockState(tx, name, now)
+                .chain(() -> store.renew(tx, name, token, owner, ttl, now)).chain(renewed -> {
             if (renewed.isPresent()) {
                 return Uni.createFrom().item(renewed.get());
             }
