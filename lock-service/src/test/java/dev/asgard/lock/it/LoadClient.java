@@ -161,7 +161,7 @@ final class LoadClient implements Runnable {
                 write(register, token);
                 Thread.sleep(settings.lease().toMillis() + 700);
                 write(register, token);
-            } else if (kind < 9) {
+            } else if (kind < 7) {
                 journal.count("sections.kept-alive");
                 lostRenewal = !longSection(register, name, token);
             } else {
