@@ -161,7 +161,20 @@ final class LoadClient implements Runnable {
                 write(register, token);
                 Thread.sleep(settings.lease().toMillis() + 700);
                 write(register, token);
-            } else if (kind < 7) {
+            } else if (kind < 6) {
+                // A renewal sent in the last moments of the lease races the expiry: it must either keep the lock or
+                // be refused, never succeed while the lock goes to the next waiter.
+                journal.count("sections.late-renewal");
+                write(register, token);
+                long untilExpiry = Duration.between(Instant.now(), leaseExpiresAt).toMillis() - random.nextInt(0, 40);
+                Thread.sleep(Math.max(0, untilExpiry));
+                lostRenewal = !renew(register, name, token);
+                if (!lostRenewal) {
+                    write(register, token);
+                    Thread.sleep(100);
+                    write(register, token);
+                }
+            } else if (kind < 10) {
                 journal.count("sections.kept-alive");
                 lostRenewal = !longSection(register, name, token);
             } else {
@@ -228,21 +241,29 @@ final class LoadClient implements Runnable {
             write(register, token);
             Thread.sleep(150);
             if (!Instant.now().isBefore(nextRenewal)) {
-                KeepAliveResponse renewed;
-                try {
-                    renewed = call(stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setName(name).setSessionId(session)
-                            .setFencingToken(token).build()));
-                } catch (StatusRuntimeException e) {
-                    // Lost despite renewing in time (a loaded machine can delay a renewal past the lease): the
-                    // register judges whether anything overlapped.
-                    journal.count("keep-alive.refused." + e.getStatus().getCode());
+                if (!renew(register, name, token)) {
                     return false;
                 }
-                journal.count("keep-alive.renewed");
-                register.renewed(token, instant(renewed.getGrant().getLeaseExpireTime()));
                 nextRenewal = Instant.now().plusMillis(lease / 3);
             }
         }
+        return true;
+    }
+
+    /** @return whether KeepAlive renewed the lease (the register learns the new expiry) */
+    private boolean renew(FencedRegister register, String name, long token) {
+        KeepAliveResponse renewed;
+        try {
+            renewed = call(stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setName(name).setSessionId(session)
+                    .setFencingToken(token).build()));
+        } catch (StatusRuntimeException e) {
+            // Refused: the lease had run out (a loaded machine can delay a renewal past it); the register judges
+            // whether anything overlapped.
+            journal.count("keep-alive.refused." + e.getStatus().getCode());
+            return false;
+        }
+        journal.count("keep-alive.renewed");
+        register.renewed(token, instant(renewed.getGrant().getLeaseExpireTime()));
         return true;
     }
 
