@@ -209,7 +209,11 @@ public class LockEngine {
      */
     public Uni<Holder> keepAlive(String name, long token, Owner owner, Duration ttl) {
         Instant now = clock.instant();
-        return pool.withTransaction(tx -> store.renew(tx, name, token, owner, ttl, now).chain(renewed -> {
+        // The state row lock first, like every other change: an expiry that already decided (under that lock) to end
+        // this grant would otherwise delete it right after this renewal committed, and grant the lock to the next
+        // waiter while the holder was told its lease runs on.
+        return pool.withTransaction(tx -> store.lockState(tx, name, now)
+                .chain(() -> store.renew(tx, name, token, owner, ttl, now)).chain(renewed -> {
             if (renewed.isPresent()) {
                 return Uni.createFrom().item(renewed.get());
             }
@@ -269,12 +273,14 @@ public class LockEngine {
     }
 
     /**
-     * Reads a lock without changing it.
+     * Reads a lock without changing it, as one snapshot: the state row, holders and waiters are separate queries, and
+     * under READ COMMITTED a grant committing between them would make a request appear in neither list.
      *
      * @return the lock, or empty if the name was never used
      */
     public Uni<Optional<LockState>> read(String name) {
-        return pool.withConnection(connection -> store.find(connection, name));
+        return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+                .chain(() -> store.find(tx, name)));
     }
 
     static AsgardException lost(String name, long token, String reason) {

@@ -101,7 +101,6 @@ public class LockStreams {
             Instant deadline = clock.instant().plus(wait);
             engine.enqueue(request, replicaId).subscribe().with(
                     enqueued -> {
-                        stream.enqueued = true;
                         enqueued.grant().ifPresentOrElse(stream::granted, () -> {
                             stream.queued(enqueued.state());
                             deadlocks.checkFrom(request.owner()).subscribe().with(broken -> {
@@ -110,6 +109,7 @@ public class LockStreams {
                         });
                         // Armed once the request is in the queue, so the timeout always finds it there (or granted).
                         stream.armWaitTimer(deadline);
+                        stream.enqueueCommitted(enqueued.grant().isPresent());
                     },
                     failure -> stream.failed(failure));
         });
@@ -122,7 +122,8 @@ public class LockStreams {
      * @param name the lock name
      */
     public void refresh(String name) {
-        List<Stream> concerned = streams.values().stream().filter(s -> s.request.name().equals(name)).toList();
+        List<Stream> concerned = streams.values().stream()
+                .filter(s -> s.request.name().equals(name) && s.readableNow()).toList();
         if (concerned.isEmpty()) {
             return;
         }
@@ -181,12 +182,44 @@ public class LockStreams {
         int lastQueueLength = -1;
         long waitTimer = -1;
         long leaseTimer = -1;
-        /** Whether the enqueue transaction committed: before that, a re-read cannot tell anything about it. */
-        volatile boolean enqueued;
+        /*
+         * Whether the stream's own enqueue has committed. A read of the lock started before that may not contain the
+         * request yet (a notification of another change can arrive first); such a read must not conclude that the
+         * request "left the queue", so it is skipped and repeated once the enqueue has committed.
+         */
+        boolean enqueueCommitted;
+        boolean refreshDeferred;
 
         Stream(LockRequest request, MultiEmitter<? super AcquireResponse> emitter) {
             this.request = request;
             this.emitter = emitter;
+        }
+
+        /** @return whether a read of the lock started now sees this stream's request; if not, reads again later */
+        synchronized boolean readableNow() {
+            if (!enqueueCommitted) {
+                refreshDeferred = true;
+            }
+            return enqueueCommitted;
+        }
+
+        /** The enqueue committed: repeats a skipped read; removes the request again if the client left meanwhile. */
+        void enqueueCommitted(boolean granted) {
+            boolean deferred;
+            boolean cancelled;
+            synchronized (this) {
+                enqueueCommitted = true;
+                deferred = refreshDeferred;
+                cancelled = phase == Phase.ENDED && !granted;
+            }
+            if (cancelled) {
+                // The client cancelled before the request was in the queue, so the cancel's abort found nothing.
+                engine.abort(request.name(), request.requestId(), "CANCELLED", null).subscribe().with(ignored -> {
+                }, failure -> LOG.warnf("Could not remove cancelled request %s: %s", request.requestId(),
+                        failure.getMessage()));
+            } else if (deferred) {
+                LockStreams.this.refresh(request.name());
+            }
         }
 
         synchronized void granted(Holder holder) {
@@ -230,9 +263,6 @@ public class LockStreams {
 
         void refresh(Optional<LockState> found) {
             if (found.isEmpty()) {
-                return;
-            }
-            if (!enqueued) {
                 return;
             }
             LockState state = found.get();
@@ -293,7 +323,12 @@ public class LockStreams {
                 held = grant;
             }
             engine.grantEnd(request.name(), held.fencingToken(), request.owner()).subscribe().with(reason -> {
-                String why = reason.orElse("RELEASED");
+                if (reason.isEmpty()) {
+                    // Not ended: the read that missed the grant is older than the one that reported it (reads on
+                    // different connections can answer out of order).
+                    return;
+                }
+                String why = reason.get();
                 if (why.equals("RELEASED")) {
                     releasedByHolder();
                 } else {
