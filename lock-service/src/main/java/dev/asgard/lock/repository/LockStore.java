@@ -252,4 +252,23 @@ public class LockStore {
                 r.getString("purpose"), Duration.ofMillis(r.getLong("lease_ttl_ms")), instant(r, "enqueued_at"),
                 instant(r, "wait_deadline"), r.getUUID("replica_id"));
     }
+
+    /**
+     * The limits of one device: its administrator override where set, else the configured defaults.
+     *
+     * @return {held, waiting}
+     */
+    public Uni<int[]> limitsOf(SqlClient tx, UUID deviceId, int defaultHeld, int defaultWaiting) {
+        return tx.preparedQuery("SELECT max_held, max_waiting FROM lock_device_limit WHERE device_id = $1")
+                .execute(Tuple.of(deviceId))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return new int[] { defaultHeld, defaultWaiting };
+                    }
+                    Row row = rows.iterator().next();
+                    Integer held = row.getInteger("max_held");
+                    Integer waiting = row.getInteger("max_waiting");
+                    return new int[] { held == null ? defaultHeld : held, waiting == null ? defaultWaiting : waiting };
+                });
+    }
 }
