@@ -278,21 +278,20 @@ public class LockEngine {
                         .withHint("Every request for a semaphore must give the same max_permits.");
             }
         }
-        return store.countByDevice(tx, request.owner().deviceId()).chain(counts -> store.limitsOf(tx,
-                request.owner().deviceId(), config.limits().maxHeldPerDevice(), config.limits().maxWaitingPerDevice())
-                .map(limits -> {
-            if (counts[0] >= limits[0]) {
+        return store.usageAndLimits(tx, request.owner().deviceId(), config.limits().maxHeldPerDevice(),
+                config.limits().maxWaitingPerDevice()).map(counts -> {
+            if (counts[0] >= counts[2]) {
                 throw AsgardException.resourceExhausted("TOO_MANY_LOCKS", "Device %s holds %d locks, its limit.",
                         request.owner().deviceId(), counts[0])
                         .withHint("Release locks you no longer need, or ask an administrator to raise the limit.");
             }
-            if (counts[1] >= limits[1]) {
+            if (counts[1] >= counts[3]) {
                 throw AsgardException.resourceExhausted("TOO_MANY_WAITING", "Device %s waits for %d locks, its limit.",
                         request.owner().deviceId(), counts[1])
                         .withHint("Cancel waits you no longer need, or ask an administrator to raise the limit.");
             }
             return null;
-        }));
+        });
     }
 
     /**
