@@ -145,7 +145,9 @@ public class LockWatchFeed {
 
     private void read(String name) {
         long floor = floors.getOrDefault(name, 0L);
-        pool.withConnection(c -> store.find(c, name)
+        // One snapshot for the lock and its ended grants: read statement by statement, a release committing between
+        // the holders query and the grant-end query would show a grant as both held and ended.
+        pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> store.find(c, name))
                 .chain(state -> queries.grantEndsAfter(c, name, floor)
                         .map(ends -> new LockChange(name, state, ends, clock.instant()))))
                 .subscribe().with(change -> finish(name, change, null), failure -> finish(name, null, failure));

@@ -26,6 +26,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class LockQueries {
 
+    /** First statement of a read-only transaction whose queries must all see the same snapshot. */
+    public static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
     /**
      * Names of locks under a prefix after a cursor, in name order.
      *

@@ -109,7 +109,7 @@ public class LockResource {
     @Operation(summary = "Show a lock", description = "Holders with fencing tokens and leases, waiters in queue order.")
     public Uni<LockView> get(@PathParam("name") String name) {
         requireName(name);
-        return engine.read(name).map(state -> LockViewMapper.view(state.orElseThrow(() -> notFound(name))));
+        return queries.get(name).map(state -> LockViewMapper.view(state.orElseThrow(() -> notFound(name))));
     }
 
     /**
@@ -135,7 +135,7 @@ public class LockResource {
                 "must be the positive fencing token of a current holder, or absent for all holders");
         v.throwIfInvalid();
         return engine.forceRelease(name, body.fencingToken(), identity.getPrincipal().getName(), body.reason().strip())
-                .chain(ended -> engine.read(name).map(after -> new ForceReleased(
+                .chain(ended -> queries.get(name).map(after -> new ForceReleased(
                         ended.stream().map(h -> new ForceReleased.ReleasedGrant(h.owner().deviceId().toString(),
                                 h.owner().sessionId(), h.fencingToken())).toList(),
                         after.map(LockViewMapper::view).orElse(null))));

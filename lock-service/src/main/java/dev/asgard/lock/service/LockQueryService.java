@@ -87,9 +87,18 @@ public class LockQueryService {
         String query = PageTokenCodec.query("locks", filter.prefix(),
                 filter.holderDevice() == null ? "" : filter.holderDevice().toString(), Boolean.toString(filter.includeFree()));
         String after = page.token().map(t -> codec.decode(t, query).get(0)).orElse(null);
-        return pool.withConnection(c -> queries.names(c, filter.prefix(), filter.holderDevice(), filter.includeFree(),
-                after, page.fetchSize()).chain(names -> queries.states(c, names)))
+        // One snapshot, so a page never shows a lock half-changed (its holders from before a change, its queue after).
+        return pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> queries.names(c,
+                filter.prefix(), filter.holderDevice(), filter.includeFree(), after, page.fetchSize()))
+                .chain(names -> queries.states(c, names)))
                 .map(states -> Page.fromOverfetch(states, page, last -> codec.encode(query, last.name())));
+    }
+
+    /** @return one lock read in one snapshot, or empty if the name was never used */
+    public Uni<Optional<LockState>> get(String name) {
+        return pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute()
+                .chain(() -> queries.states(c, List.of(name))))
+                .map(states -> states.stream().findFirst());
     }
 
     /** @return the wait-for graph's edges (owners waiting for owners) */

@@ -185,7 +185,7 @@ public class LockWatches {
             Set<Long> endReported = new HashSet<>();
             for (GrantEnd end : change.ends()) {
                 Holder held = wasHeld.get(end.fencingToken());
-                if (held != null) {
+                if (held != null && !nowHeld.contains(end.fencingToken())) {
                     emit(info, ended(end.reason()), held.owner(), end.fencingToken(), end.endedAt());
                     endReported.add(end.fencingToken());
                 } else if (!nowHeld.contains(end.fencingToken()) && (before == null
