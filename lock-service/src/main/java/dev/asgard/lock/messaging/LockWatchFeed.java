@@ -37,7 +37,7 @@ import io.vertx.pgclient.PgConnectOptions;
  * previous read (their lock_grant_end reasons tell released from expired, preempted and force-released). Reads of
  * one name never overlap: a notification arriving while the name is being read marks it for one more read after
  * the current one, so the states of a name are broadcast in commit order and a burst of changes costs at most two
- * reads. Nothing is read while nobody watches.
+ * reads. Nothing is read for a name no watcher's prefix covers.
  *
  * <p>It LISTENs on a connection of its own rather than hooking into {@link LockNotifications} (owned by the Acquire
  * streams), at the cost of one more idle connection per replica. After a reconnect it broadcasts a resync marker
@@ -69,6 +69,7 @@ public class LockWatchFeed {
     private final BroadcastProcessor<LockChange> processor = BroadcastProcessor.create();
     private final Object emitLock = new Object();
     private final AtomicInteger watchers = new AtomicInteger();
+    private final Map<String, AtomicInteger> prefixes = new ConcurrentHashMap<>();
     private final Map<String, Slot> slots = new HashMap<>();
     private final Map<String, Long> floors = new ConcurrentHashMap<>();
     private final Pool pool;
@@ -101,10 +102,27 @@ public class LockWatchFeed {
         List<CompletableFuture<Void>> next;
     }
 
-    /** @return the hot stream of lock reads; counts its subscribers so the feed reads only while someone watches */
-    public Multi<LockChange> changes() {
-        return processor.onSubscription().invoke(() -> watchers.incrementAndGet())
-                .onTermination().invoke(() -> watchers.decrementAndGet());
+    /**
+     * @param prefix the watcher's name prefix: the feed reads a changed lock only if some watcher's prefix covers it
+     * @return the hot stream of lock reads (all names; the watcher filters)
+     */
+    public Multi<LockChange> changes(String prefix) {
+        return processor.onSubscription().invoke(() -> {
+            prefixes.computeIfAbsent(prefix, p -> new AtomicInteger()).incrementAndGet();
+            watchers.incrementAndGet();
+        }).onTermination().invoke(() -> {
+            watchers.decrementAndGet();
+            prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count);
+        });
+    }
+
+    private boolean watched(String name) {
+        for (String prefix : prefixes.keySet()) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -136,7 +154,7 @@ public class LockWatchFeed {
     }
 
     void onNotification(String name) {
-        if (watchers.get() > 0) {
+        if (watchers.get() > 0 && watched(name)) {
             refresh(name).subscribe().with(ignored -> {
             }, failure -> {
             });

@@ -89,7 +89,7 @@ public class LockWatches {
     public Multi<WatchResponse> watch(String prefix, boolean initialState) {
         return Multi.createFrom().<WatchResponse> emitter(emitter -> {
             Watch watch = new Watch(prefix, initialState, clock.instant(), emitter::emit);
-            Cancellable changes = feed.changes().subscribe().with(change -> {
+            Cancellable changes = feed.changes(prefix).subscribe().with(change -> {
                 if (change.resync()) {
                     baseline(prefix, watch.knownNames()).subscribe().with(ignored -> {
                     }, emitter::fail);
