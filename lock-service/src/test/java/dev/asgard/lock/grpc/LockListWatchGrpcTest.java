@@ -234,6 +234,36 @@ class LockListWatchGrpcTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
     }
 
+    @Test
+    void aWatchSurvivesTheLossOfTheListenConnectionAndCatchesUp() throws Exception {
+        String prefix = "resync-" + UUID.randomUUID() + "/";
+        LockClient a = new LockClient(channel);
+        long token = take(a, prefix + "x").getGrant().getFencingToken();
+        Watch watch = watch(a, prefix, true);
+        assertEquals(LockEventType.LOCK_EVENT_TYPE_INITIAL, watch.next().getType());
+        assertEquals(LockEventType.LOCK_EVENT_TYPE_INITIAL_STATE_COMPLETE, watch.next().getType());
+
+        // Drop every LISTEN connection; the release below most likely commits before they reconnect (500 ms), so its
+        // NOTIFY reaches nobody and only the resync after the reconnect can report it.
+        long killed = pool.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")
+                .execute().await().atMost(java.time.Duration.ofSeconds(10)).iterator().next().getLong(0);
+        assertTrue(killed >= 1, "a LISTEN connection to drop");
+        a.blocking().release(ReleaseRequest.newBuilder().setName(prefix + "x").setSessionId("s").setFencingToken(token).build());
+
+        WatchResponse released = watch.next();
+        assertEquals(LockEventType.LOCK_EVENT_TYPE_RELEASED, released.getType(), released.toString());
+        assertEquals(token, released.getFencingToken());
+        // Live again: a later change arrives through notifications.
+        LockClient b = new LockClient(channel);
+        take(b, prefix + "y");
+        WatchResponse acquired = watch.next();
+        assertEquals(LockEventType.LOCK_EVENT_TYPE_ACQUIRED, acquired.getType());
+        assertEquals(b.deviceId, acquired.getOwner().getDeviceId());
+    }
+
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     private static List<String> names(ListLocksResponse response) {
         return response.getLocksList().stream().map(LockInfo::getName).toList();
     }
