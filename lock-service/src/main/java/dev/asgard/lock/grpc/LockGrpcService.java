@@ -25,6 +25,14 @@ import dev.asgard.proto.lock.v1.ReleaseRequest;
 import dev.asgard.proto.lock.v1.ReleaseResponse;
 import dev.asgard.proto.lock.v1.TryAcquireRequest;
 import dev.asgard.proto.lock.v1.TryAcquireResponse;
+import dev.asgard.commons.paging.PageRequest;
+import dev.asgard.lock.service.LockQueryService;
+import dev.asgard.lock.service.LockWatches;
+import dev.asgard.proto.lock.v1.ListLocksRequest;
+import dev.asgard.proto.lock.v1.ListLocksResponse;
+import dev.asgard.proto.lock.v1.WatchRequest;
+import dev.asgard.proto.lock.v1.WatchResponse;
+import jakarta.inject.Inject;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -134,5 +142,45 @@ public class LockGrpcService extends MutinyLockServiceGrpc.LockServiceImplBase {
         v.check(token > 0, "fencing_token", "must be the positive token of a grant");
         v.throwIfInvalid();
         return new Owner(device, session);
+    }
+
+    // Injected into fields so these RPCs add to the class without touching its constructor.
+    @Inject
+    LockQueryService lockQueries;
+    @Inject
+    LockWatches lockWatches;
+
+    /**
+     * Locks under a prefix, optionally only those a device holds, in name order, one page at a time. Any device may
+     * list (lock names are shared coordination points, as with GetLock).
+     */
+    @Override
+    public Uni<ListLocksResponse> listLocks(ListLocksRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            caller();
+            Validation v = Validation.create();
+            LockQueryService.ListFilter filter = LockQueryService.filter(v, "prefix", request.getPrefix(),
+                    "holder_device_id", request.getHolderDeviceId(), request.getIncludeFree());
+            v.throwIfInvalid();
+            PageRequest page = PageRequest.of(request.getPageSize(), request.getPageToken());
+            return lockQueries.list(filter, page);
+        }).map(page -> ListLocksResponse.newBuilder()
+                .addAllLocks(page.items().stream().map(LockMapper::info).toList())
+                .setNextPageToken(page.nextPageToken()).build());
+    }
+
+    /**
+     * Lock events under a prefix, optionally after the current held and contended locks (see {@link LockWatches}).
+     * A watcher that falls too far behind is closed with RESOURCE_EXHAUSTED WATCH_TOO_SLOW.
+     */
+    @Override
+    public Multi<WatchResponse> watch(WatchRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            caller();
+            Validation v = Validation.create();
+            LockQueryService.ListFilter filter = LockQueryService.filter(v, "prefix", request.getPrefix(), "", null, false);
+            v.throwIfInvalid();
+            return lockWatches.watch(filter.prefix(), request.getSendInitialState());
+        });
     }
 }

@@ -252,4 +252,23 @@ public class LockStore {
                 r.getString("purpose"), Duration.ofMillis(r.getLong("lease_ttl_ms")), instant(r, "enqueued_at"),
                 instant(r, "wait_deadline"), r.getUUID("replica_id"));
     }
+
+    /**
+     * Grants and waiting requests of one device and the limits that apply to it (its administrator override where
+     * set, else the configured defaults), in one round trip: this runs on every enqueue.
+     *
+     * @return {held, waiting, max held, max waiting}
+     */
+    public Uni<int[]> usageAndLimits(SqlClient tx, UUID deviceId, int defaultHeld, int defaultWaiting) {
+        return tx.preparedQuery("SELECT (SELECT count(*) FROM lock_holder WHERE device_id = $1),"
+                + " (SELECT count(*) FROM lock_waiter WHERE device_id = $1),"
+                + " coalesce((SELECT max_held FROM lock_device_limit WHERE device_id = $1), $2),"
+                + " coalesce((SELECT max_waiting FROM lock_device_limit WHERE device_id = $1), $3)")
+                .execute(Tuple.of(deviceId, defaultHeld, defaultWaiting))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new int[] { row.getLong(0).intValue(), row.getLong(1).intValue(), row.getInteger(2),
+                            row.getInteger(3) };
+                });
+    }
 }

@@ -304,13 +304,14 @@ public class LockEngine {
                         .withHint("Every request for a semaphore must give the same max_permits.");
             }
         }
-        return store.countByDevice(tx, request.owner().deviceId()).map(counts -> {
-            if (counts[0] >= config.limits().maxHeldPerDevice()) {
+        return store.usageAndLimits(tx, request.owner().deviceId(), config.limits().maxHeldPerDevice(),
+                config.limits().maxWaitingPerDevice()).map(counts -> {
+            if (counts[0] >= counts[2]) {
                 throw AsgardException.resourceExhausted("TOO_MANY_LOCKS", "Device %s holds %d locks, its limit.",
                         request.owner().deviceId(), counts[0])
                         .withHint("Release locks you no longer need, or ask an administrator to raise the limit.");
             }
-            if (counts[1] >= config.limits().maxWaitingPerDevice()) {
+            if (counts[1] >= counts[3]) {
                 throw AsgardException.resourceExhausted("TOO_MANY_WAITING", "Device %s waits for %d locks, its limit.",
                         request.owner().deviceId(), counts[1])
                         .withHint("Cancel waits you no longer need, or ask an administrator to raise the limit.");
@@ -394,6 +395,54 @@ public class LockEngine {
                     waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, waiter.enqueuedAt(),
                     waiter.leaseTtl(), now.plus(waiter.leaseTtl()), now);
             return store.insertHolder(tx, holder).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
+        });
+    }
+
+    /** Reason of a force release that names a lock nobody ever used, or a fencing token nobody holds. */
+    public static final String LOCK_NOT_FOUND = "LOCK_NOT_FOUND";
+
+    /**
+     * An administrator ends grants of a lock: the holders lose it with {@code FORCE_RELEASED} (recorded in
+     * lock_grant_end, so Release answers LOST and the holder's stream reports LOST through the notification), a
+     * LockForceReleased event per grant goes to the outbox, and the queue moves on, all in one transaction.
+     *
+     * @param name the lock
+     * @param token the grant to end, or null for every holder
+     * @param admin the administrator's user name (recorded as ended_by and in the event)
+     * @param reason why, as entered by the administrator
+     * @return the grants that were ended, in fencing token order
+     * @throws AsgardException NOT_FOUND {@value #LOCK_NOT_FOUND} for a name never used, {@code LOCK_GRANT_NOT_FOUND}
+     *         when no current holder has that token (or the lock has no holder)
+     */
+    public Uni<List<Holder>> forceRelease(String name, Long token, String admin, String reason) {
+        Instant now = clock.instant();
+        // Checked before the transaction: lockState creates the state row of an unknown name, bad input changes nothing.
+        return read(name).chain(existing -> {
+            if (existing.isEmpty()) {
+                throw AsgardException.notFound(LOCK_NOT_FOUND, "No lock named '%s' was ever used.", name)
+                        .withHint("List the locks with GET /api/v1/locks?prefix=...");
+            }
+            return pool.withTransaction(tx -> store.lockState(tx, name, now).chain(state -> {
+                List<Holder> ended = state.holders().stream()
+                        .filter(h -> token == null || h.fencingToken() == token).toList();
+                if (ended.isEmpty()) {
+                    throw (token == null
+                            ? AsgardException.notFound("LOCK_GRANT_NOT_FOUND", "Lock '%s' has no holder.", name)
+                            : AsgardException.notFound("LOCK_GRANT_NOT_FOUND",
+                                    "Lock '%s' has no holder with fencing token %d.", name, token))
+                            .withHint("The grant may have ended meanwhile; look at the lock's current holders.");
+                }
+                Uni<Void> chain = Uni.createFrom().voidItem();
+                for (Holder holder : ended) {
+                    chain = chain.chain(() -> store.endGrant(tx, holder, "FORCE_RELEASED", admin, now))
+                            .chain(() -> events.forceReleased(tx, holder, admin, reason, now));
+                }
+                return chain.chain(() -> store.lockState(tx, name, now))
+                        .chain(after -> expireLapsed(tx, after, now))
+                        .chain(after -> grantFromQueue(tx, after, now))
+                        .call(() -> store.notifyChanged(tx, name))
+                        .replaceWith(ended);
+            }));
         });
     }
 }

@@ -83,4 +83,11 @@ public class LockEvents {
         Duration d = duration.isNegative() ? Duration.ZERO : duration;
         return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
+
+    Uni<Void> forceReleased(SqlClient tx, Holder holder, String admin, String reason, Instant now) {
+        return publish(tx, holder.name(), "force_released", dev.asgard.proto.events.v1.LockForceReleased.newBuilder()
+                .setLockName(holder.name()).setChangeTime(timestamp(now)).setOwner(holder.owner().proto())
+                .setFencingToken(holder.fencingToken()).setReleasedBy(admin).setReason(reason)
+                .build());
+    }
 }

@@ -1,0 +1,242 @@
+package dev.asgard.lock.messaging;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.repository.LockQueries;
+import dev.asgard.lock.repository.LockQueries.GrantEnd;
+import dev.asgard.lock.repository.LockStore;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * The hot feed behind {@code Watch}: on every {@code NOTIFY asgard_lock} this replica re-reads the changed lock once
+ * (not once per watcher) and broadcasts what it found, together with the grants of that lock that ended since the
+ * previous read (their lock_grant_end reasons tell released from expired, preempted and force-released). Reads of
+ * one name never overlap: a notification arriving while the name is being read marks it for one more read after
+ * the current one, so the states of a name are broadcast in commit order and a burst of changes costs at most two
+ * reads. Nothing is read for a name no watcher's prefix covers.
+ *
+ * <p>It LISTENs on a connection of its own rather than hooking into {@link LockNotifications} (owned by the Acquire
+ * streams), at the cost of one more idle connection per replica. After a reconnect it broadcasts a resync marker
+ * ({@link LockChange#resync()}), because notifications sent while it was disconnected are lost; every watcher then
+ * re-reads the locks it knows and lists its prefix again.
+ */
+@ApplicationScoped
+public class LockWatchFeed {
+
+    private static final Logger LOG = Logger.getLogger(LockWatchFeed.class);
+    /** Names whose grant-end floor is remembered; beyond that the memory is dropped (the next read looks further back). */
+    private static final int MAX_FLOORS = 100_000;
+
+    /**
+     * One read of a lock after a change.
+     *
+     * @param name the lock, null for a resync marker
+     * @param state the lock as read, empty if the name was never used
+     * @param ends grants of the lock that ended since the previous read of this replica, in fencing token order
+     * @param readAt when it was read
+     */
+    public record LockChange(String name, Optional<LockState> state, List<GrantEnd> ends, Instant readAt) {
+        /** @return whether this is the marker telling watchers that notifications may have been lost */
+        public boolean resync() {
+            return name == null;
+        }
+    }
+
+    private final BroadcastProcessor<LockChange> processor = BroadcastProcessor.create();
+    private final Object emitLock = new Object();
+    private final AtomicInteger watchers = new AtomicInteger();
+    private final Map<String, AtomicInteger> prefixes = new ConcurrentHashMap<>();
+    private final Map<String, Slot> slots = new HashMap<>();
+    private final Map<String, Long> floors = new ConcurrentHashMap<>();
+    private final Pool pool;
+    private final LockStore store;
+    private final LockQueries queries;
+    private final Clock clock;
+    private final Vertx vertx;
+    private final String url;
+    private final Optional<String> username;
+    private final Optional<String> password;
+    private PgSubscriber subscriber;
+
+    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, Clock clock, Vertx vertx,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        this.pool = pool;
+        this.store = store;
+        this.queries = queries;
+        this.clock = clock;
+        this.vertx = vertx;
+        this.url = url;
+        this.username = username;
+        this.password = password;
+    }
+
+    /** Futures of the callers of {@link #refresh}: those served by the read in flight, and those after it. */
+    private static final class Slot {
+        List<CompletableFuture<Void>> current = new ArrayList<>();
+        List<CompletableFuture<Void>> next;
+    }
+
+    /**
+     * @param prefix the watcher's name prefix: the feed reads a changed lock only if some watcher's prefix covers it
+     * @return the hot stream of lock reads (all names; the watcher filters)
+     */
+    public Multi<LockChange> changes(String prefix) {
+        return processor.onSubscription().invoke(() -> {
+            prefixes.computeIfAbsent(prefix, p -> new AtomicInteger()).incrementAndGet();
+            watchers.incrementAndGet();
+        }).onTermination().invoke(() -> {
+            watchers.decrementAndGet();
+            prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count);
+        });
+    }
+
+    private boolean watched(String name) {
+        for (String prefix : prefixes.keySet()) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads a lock and broadcasts it.
+     *
+     * @return completes once a read that started after this call was broadcast
+     */
+    public Uni<Void> refresh(String name) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean start = false;
+        synchronized (slots) {
+            Slot slot = slots.get(name);
+            if (slot == null) {
+                slot = new Slot();
+                slot.current.add(done);
+                slots.put(name, slot);
+                start = true;
+            } else {
+                if (slot.next == null) {
+                    slot.next = new ArrayList<>();
+                }
+                slot.next.add(done);
+            }
+        }
+        if (start) {
+            read(name);
+        }
+        return Uni.createFrom().completionStage(done);
+    }
+
+    void onNotification(String name) {
+        if (watchers.get() > 0 && watched(name)) {
+            refresh(name).subscribe().with(ignored -> {
+            }, failure -> {
+            });
+        }
+    }
+
+    private void read(String name) {
+        long floor = floors.getOrDefault(name, 0L);
+        // One snapshot for the lock and its ended grants: read statement by statement, a release committing between
+        // the holders query and the grant-end query would show a grant as both held and ended.
+        pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> store.find(c, name))
+                .chain(state -> queries.grantEndsAfter(c, name, floor)
+                        .map(ends -> new LockChange(name, state, ends, clock.instant()))))
+                .subscribe().with(change -> finish(name, change, null), failure -> finish(name, null, failure));
+    }
+
+    private void finish(String name, LockChange change, Throwable failure) {
+        if (change != null) {
+            change.state().ifPresent(state -> {
+                if (floors.size() > MAX_FLOORS) {
+                    floors.clear();
+                }
+                // Next time, ends of grants held now or issued later are what a watcher can be missing.
+                floors.put(name, state.holders().stream().mapToLong(h -> h.fencingToken() - 1).min()
+                        .orElse(state.fencingCounter()));
+            });
+            synchronized (emitLock) {
+                processor.onNext(change);
+            }
+        }
+        List<CompletableFuture<Void>> served;
+        boolean again;
+        synchronized (slots) {
+            Slot slot = slots.get(name);
+            served = slot.current;
+            again = slot.next != null;
+            if (again) {
+                slot.current = slot.next;
+                slot.next = null;
+            } else {
+                slots.remove(name);
+            }
+        }
+        if (failure == null) {
+            served.forEach(f -> f.complete(null));
+        } else {
+            LOG.warnf("Could not read lock %s for its watchers: %s", name, failure.getMessage());
+            served.forEach(f -> f.completeExceptionally(failure));
+            if (!again && watchers.get() > 0) {
+                // The change is not lost for watchers: read it again shortly.
+                vertx.setTimer(1000, id -> onNotification(name));
+            }
+        }
+        if (again) {
+            read(name);
+        }
+    }
+
+    void start(@Observes StartupEvent event) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url);
+        username.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        subscriber = PgSubscriber.subscriber(vertx, options);
+        subscriber.reconnectPolicy(attempt -> 500L);
+        subscriber.channel(LockStore.CHANNEL)
+                .handler(this::onNotification)
+                .subscribeHandler(() -> {
+                    synchronized (emitLock) {
+                        processor.onNext(new LockChange(null, Optional.empty(), List.of(), clock.instant()));
+                    }
+                });
+        subscriber.connect().subscribe().with(
+                ignored -> LOG.debugf("Watch feed listening on %s", LockStore.CHANNEL),
+                failure -> LOG.errorf("Watch feed could not listen for lock changes: %s", failure.getMessage()));
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (subscriber != null) {
+            subscriber.close().subscribe().with(ignored -> {
+            }, failure -> {
+            });
+        }
+        processor.onComplete();
+    }
+}
