@@ -131,6 +131,27 @@ public class LockStore {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /**
+     * Removes the waiters of one lock whose replica has not heartbeaten since {@code aliveSince} (or never
+     * registered), recording why, on the caller's locked state row.
+     *
+     * @return the removed request ids
+     */
+    public Uni<List<UUID>> removeOrphanedWaiters(SqlClient tx, String name, Instant aliveSince, Instant now) {
+        return tx.preparedQuery("DELETE FROM lock_waiter w WHERE w.name = $1 AND NOT EXISTS (SELECT 1 FROM lock_replica r"
+                + " WHERE r.id = w.replica_id AND r.heartbeat_at > $2) RETURNING w.request_id")
+                .execute(Tuple.of(name, at(aliveSince)))
+                .chain(rows -> {
+                    List<UUID> removed = new ArrayList<>();
+                    rows.forEach(r -> removed.add(r.getUUID(0)));
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (UUID id : removed) {
+                        chain = chain.chain(() -> recordRequestEnd(tx, id, name, "SHUTTING_DOWN", null, now));
+                    }
+                    return chain.replaceWith(removed);
+                });
+    }
+
     /** Inserts a holder. */
     public Uni<Void> insertHolder(SqlClient tx, Holder h) {
         return tx.preparedQuery("INSERT INTO lock_holder (" + HOLDER_COLUMNS + ")"

@@ -343,6 +343,20 @@ public class LockEngine {
      * the kind when the lock ends up free.
      */
     private Uni<LockState> grantFromQueue(SqlClient tx, LockState state, Instant now) {
+        if (state.waiters().isEmpty() || state.holders().stream().anyMatch(h -> h.mode() == Mode.EXCLUSIVE)
+                && state.waiters().stream().noneMatch(Waiter::preempt)) {
+            // Nothing can be granted now: no need to look at the waiters' replicas.
+            return grantLive(tx, state, now);
+        }
+        // A waiter whose replica stopped heartbeating has no stream left to tell: it leaves the queue instead of
+        // being granted a lock nobody would use until its lease ran out.
+        return store.removeOrphanedWaiters(tx, state.name(), now.minus(config.replicaTimeout()), now)
+                .chain(removed -> grantLive(tx, removed.isEmpty() ? state : new LockState(state.name(), state.kind(),
+                        state.maxPermits(), state.fencingCounter(), now, state.holders(),
+                        state.waiters().stream().filter(w -> !removed.contains(w.requestId())).toList()), now));
+    }
+
+    private Uni<LockState> grantLive(SqlClient tx, LockState state, Instant now) {
         if (state.waiters().isEmpty() || !state.waiters().get(0).preempt()
                 || !GrantPlanner.grantable(state.maxPermits(), state.holders(), state.waiters()).isEmpty()) {
             return grantPlanned(tx, state, now);
