@@ -166,8 +166,11 @@ public class DeviceQueryRepository {
         if (query.networkId() != null) {
             sql.append(" and d.networks @> ").bind(new String[] { query.networkId() });
         }
-        query.visibleNetworks().ifPresent(networks -> sql.append(" and d.networks && ")
-                .bind(networks.toArray(String[]::new)));
+        // The caller's scope. A network filter naming one of the caller's networks already implies it; leaving the
+        // overlap out then keeps the GIN scan to one key instead of one posting list per caller network.
+        query.visibleNetworks()
+                .filter(networks -> query.networkId() == null || !networks.contains(query.networkId()))
+                .ifPresent(networks -> sql.append(" and d.networks && ").bind(networks.toArray(String[]::new)));
         if (!query.worldTypes().isEmpty()) {
             sql.append(" and d.world_type = any(").bind(query.worldTypes().toArray(String[]::new)).append(")");
         }
