@@ -108,12 +108,13 @@ final class LockBench implements Callable<Integer> {
                     Latency l = result.latency();
                     String load = Machine.load();
                     out.printf("  %-28s %8.0f ops/s  p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  errors %d"
-                            + "  violations %d  load %s%s%n", l.name(), l.perSecond(), l.p50(), l.p99(), l.max(),
-                            l.errors(), result.violations(), load,
+                            + "  violations %d  load %s  CPU %s%s%n", l.name(), l.perSecond(), l.p50(), l.p99(), l.max(),
+                            l.errors(), result.violations(), load, CpuSampler.format(result.cores()),
                             result.firstError() == null ? "" : "  first error: " + result.firstError());
                     results.add(new Latency(l.name(), l.count(), l.errors(), l.seconds(), l.p50(), l.p90(), l.p99(),
                             l.max(), l.note() + (result.violations() > 0 ? ", " + result.violations()
-                                    + " MUTUAL-EXCLUSION VIOLATIONS" : "") + "; load " + load.split(" ")[0]));
+                                    + " MUTUAL-EXCLUSION VIOLATIONS" : "") + "; load " + load.split(" ")[0] + "; CPU "
+                                    + CpuSampler.format(result.cores())));
                 }
             }
         }

@@ -40,7 +40,7 @@ final class LockLoad {
     }
 
     /** The outcome: latency and rate, plus errors and mutual-exclusion violations. */
-    record Result(Latency latency, long violations, String firstError) {
+    record Result(Latency latency, long violations, String firstError, Map<String, Double> cores) {
     }
 
     private LockLoad() {
@@ -99,6 +99,12 @@ final class LockLoad {
                 }
             }));
         }
+        // CPU per process over the measured window only.
+        CpuSampler cpu = new CpuSampler();
+        sleepUntil(measureFrom);
+        CpuSampler.Sample first = cpu.sample();
+        sleepUntil(end);
+        Map<String, Double> cores = CpuSampler.cores(first, cpu.sample());
         for (Thread thread : threads) {
             thread.join();
         }
@@ -113,6 +119,13 @@ final class LockLoad {
             default -> scenario.locks() + " locks, random";
         };
         return new Result(Latency.of(system.name() + " " + scenario.name(), all, errors.get(), measureNanos / 1e9, note),
-                violations.get(), firstError.isEmpty() ? null : firstError.get(0));
+                violations.get(), firstError.isEmpty() ? null : firstError.get(0), cores);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left;
+        while ((left = nanoTime - System.nanoTime()) > 0) {
+            Thread.sleep(Math.max(1, left / 1_000_000));
+        }
     }
 }
