@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * CPU time of the bench and of its children (registry, PostgreSQL, Kafka), so a result can say where the cores
+ * CPU time of the bench and of its children (registry or lock-service, PostgreSQL, Kafka, etcd, Redis), so a result can say where the cores
  * went. Processes are told apart by their command line; PostgreSQL's backends are separate processes and are
  * summed. A process that ends between two samples drops out of the difference.
  */
@@ -61,8 +61,18 @@ final class CpuSampler {
         if (command.endsWith("/postgres") || line.contains("postgres:")) {
             return "postgres";
         }
+        if (line.contains("lock-service") && line.contains("quarkus-run.jar")) {
+            return "lock-service";
+        }
         if (line.contains("quarkus-run.jar")) {
             return "registry";
+        }
+        if (command.endsWith("/etcd")) {
+            return "etcd";
+        }
+        // Debian's redis-server is a link to redis-check-rdb; the server renames its process "redis-server ...".
+        if (command.endsWith("/redis-server") || command.endsWith("/redis-check-rdb") || line.startsWith("redis-server")) {
+            return "redis";
         }
         if (line.contains("KafkaBrokerMain")) {
             return "kafka";

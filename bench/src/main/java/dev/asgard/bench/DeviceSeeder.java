@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -79,6 +80,31 @@ final class DeviceSeeder {
             try (Statement analyze = connection.createStatement()) {
                 analyze.execute("ANALYZE registry.device");
                 analyze.execute("ANALYZE registry.device_capability");
+            }
+        }
+    }
+
+    /**
+     * Makes a device a member of every seeded network. ListDevices shows only devices that share a network with
+     * the caller (the {@code networks} claim of its device token, taken from its row at credential exchange), so
+     * an enrolled device without networks would see empty pages; with all of them it sees the whole fleet.
+     *
+     * @param postgres the server
+     * @param deviceId the caller's device id
+     */
+    static void joinAllNetworks(EmbeddedPostgres postgres, String deviceId) throws SQLException {
+        String[] all = new String[NETWORKS];
+        for (int n = 0; n < NETWORKS; n++) {
+            all[n] = network(n);
+        }
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(BenchPlatform.DATABASE),
+                postgres.username(), postgres.password());
+                PreparedStatement update = connection.prepareStatement(
+                        "UPDATE registry.device SET networks = ? WHERE id = ?::uuid")) {
+            update.setArray(1, connection.createArrayOf("text", all));
+            update.setString(2, deviceId);
+            if (update.executeUpdate() != 1) {
+                throw new IllegalStateException("No device " + deviceId + " to add to the networks");
             }
         }
     }

@@ -190,9 +190,7 @@ final class RegistryBench implements Callable<Integer> {
             heartbeats(grpc, ready, cpu, results);
         }
         if (list) {
-            // Tokens live 10 minutes: the caller gets a fresh one.
-            List<DeviceFleet.SimDevice> caller = exchange(fleet, ready.subList(0, 1), null);
-            listDevices(platform, grpc.get(0), caller.get(0).token(), results);
+            listDevices(platform, fleet, ready.get(0), grpc.get(0), results);
         }
     }
 
@@ -233,14 +231,20 @@ final class RegistryBench implements Callable<Integer> {
         }
     }
 
-    private void listDevices(BenchPlatform platform, ManagedChannel channel, String token, List<Latency> results)
-            throws Exception {
+    private void listDevices(BenchPlatform platform, DeviceFleet fleet, DeviceFleet.SimDevice device,
+            ManagedChannel channel, List<Latency> results) throws Exception {
         out.printf("%nList devices (%s): inserting %d devices (COPY) ...%n", now(), listDevices);
         long begin = System.nanoTime();
         DeviceSeeder.seed(platform.postgres(), listDevices, seed);
-        out.printf("  inserted and analysed in %.1f s; %d calls per filter, %d in flight, page size %d%n",
-                (System.nanoTime() - begin) / 1e9, listCalls, listConcurrency, pageSize);
-        results.addAll(new ListDevicesBench(channel, token, out).run(listCalls, listConcurrency, pageSize,
+        // The caller sees only devices sharing a network with it (its token's networks claim): it joins all
+        // seeded networks, then exchanges its credential again so that its token lists them (tokens also live
+        // only 10 minutes, so it needs a fresh one anyway).
+        DeviceSeeder.joinAllNetworks(platform.postgres(), device.id());
+        List<DeviceFleet.SimDevice> caller = exchange(fleet, List.of(device), null);
+        out.printf("  inserted and analysed in %.1f s; caller %s in all %d networks; %d calls per filter,"
+                + " %d in flight, page size %d%n", (System.nanoTime() - begin) / 1e9, device.id(),
+                DeviceSeeder.NETWORKS, listCalls, listConcurrency, pageSize);
+        results.addAll(new ListDevicesBench(channel, caller.get(0).token(), out).run(listCalls, listConcurrency, pageSize,
                 Math.max(10, listCalls / 10)));
     }
 
