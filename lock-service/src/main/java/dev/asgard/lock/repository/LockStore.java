@@ -43,15 +43,22 @@ public class LockStore {
      * @return the lock, its holders and queue
      */
     public Uni<LockState> lockState(SqlClient tx, String name, Instant now) {
-        return tx.preparedQuery("INSERT INTO lock_state (name, updated_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .execute(Tuple.of(name, at(now)))
-                .chain(() -> tx.preparedQuery("SELECT kind, max_permits, fencing_counter, updated_at FROM lock_state"
-                        + " WHERE name = $1 FOR UPDATE").execute(Tuple.of(name)))
+        // Names are mostly in use already: lock first, and only create the row (one more round trip) when missing.
+        return selectForUpdate(tx, name)
+                .chain(found -> found.size() > 0 ? Uni.createFrom().item(found)
+                        : tx.preparedQuery("INSERT INTO lock_state (name, updated_at) VALUES ($1, $2)"
+                                + " ON CONFLICT (name) DO NOTHING").execute(Tuple.of(name, at(now)))
+                                .chain(() -> selectForUpdate(tx, name)))
                 .chain(rows -> {
                     Row row = rows.iterator().next();
                     return read(tx, name, row.getString("kind"), row.getInteger("max_permits"),
                             row.getLong("fencing_counter"), instant(row, "updated_at"));
                 });
+    }
+
+    private static Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> selectForUpdate(SqlClient tx, String name) {
+        return tx.preparedQuery("SELECT kind, max_permits, fencing_counter, updated_at FROM lock_state"
+                + " WHERE name = $1 FOR UPDATE").execute(Tuple.of(name));
     }
 
     /**
@@ -110,19 +117,26 @@ public class LockStore {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
-    /** Inserts a waiter; a request id already queued (a reconnecting client) takes over its place. */
-    public Uni<Boolean> insertWaiter(SqlClient tx, Waiter w) {
+    /**
+     * Inserts a waiter; a request id already queued by the same owner for the same lock (a reconnecting client) takes
+     * over its place.
+     *
+     * @return the waiter as queued (with its arrival order), or empty when the request id belongs to another owner or
+     *         lock
+     */
+    public Uni<java.util.Optional<Waiter>> insertWaiter(SqlClient tx, Waiter w) {
         return tx.preparedQuery("INSERT INTO lock_waiter (request_id, name, device_id, session_id, mode, permits, priority,"
                 + " preempt, preemptible, purpose, lease_ttl_ms, enqueued_at, wait_deadline, replica_id)"
                 + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                 + " ON CONFLICT (request_id) DO UPDATE SET replica_id = EXCLUDED.replica_id, wait_deadline = EXCLUDED.wait_deadline"
                 + " WHERE lock_waiter.device_id = EXCLUDED.device_id AND lock_waiter.session_id = EXCLUDED.session_id"
-                + " AND lock_waiter.name = EXCLUDED.name")
+                + " AND lock_waiter.name = EXCLUDED.name RETURNING " + WAITER_COLUMNS)
                 .execute(Tuple.from(new Object[] { w.requestId(), w.name(), w.owner().deviceId(), w.owner().sessionId(),
                         w.mode().name(), w.permits(), w.priority(), w.preempt(), w.preemptible(), w.purpose(),
                         w.leaseTtl().toMillis(), at(w.enqueuedAt()), w.waitDeadline() == null ? null : at(w.waitDeadline()),
                         w.replicaId() }))
-                .map(rows -> rows.rowCount() == 1);
+                .map(rows -> rows.size() == 0 ? java.util.Optional.<Waiter> empty()
+                        : java.util.Optional.of(waiter(rows.iterator().next())));
     }
 
     /** @return whether the waiter was still queued and is now gone */

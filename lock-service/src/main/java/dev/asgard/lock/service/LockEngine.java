@@ -71,14 +71,31 @@ public class LockEngine {
                 .chain(state -> {
                     Waiter waiter = request.toWaiter(now, replicaId);
                     return store.insertWaiter(tx, waiter)
+                            .map(queued -> queued.orElseThrow(() -> AsgardException.alreadyExists("REQUEST_ID_IN_USE",
+                                    "Request id %s is in use by another owner or lock.", request.requestId())
+                                    .withViolation("request_id", "is taken")
+                                    .withHint("Send a new UUID, or none to have one assigned.")))
                             .call(() -> state.isFree() ? store.updateState(tx, state.name(), request.mode().kind(),
                                     request.maxPermits(), now) : Uni.createFrom().voidItem())
-                            .chain(() -> store.lockState(tx, request.name(), now))
+                            // The state row is locked: the queue is the one read plus this request, in queue order.
+                            .map(queued -> withWaiter(state, queued, request, now))
                             .chain(withWaiter -> grantFromQueue(tx, withWaiter, now))
                             .call(() -> store.notifyChanged(tx, request.name()));
                 })
                 .map(after -> new Enqueued(after.holders().stream()
                         .filter(h -> h.requestId().equals(request.requestId())).findFirst(), after)));
+    }
+
+    private static LockState withWaiter(LockState state, Waiter queued, LockRequest request, Instant now) {
+        List<Waiter> waiters = new ArrayList<>(state.waiters().stream()
+                .filter(w -> !w.requestId().equals(queued.requestId())).toList());
+        waiters.add(queued);
+        waiters.sort(java.util.Comparator.comparingInt(Waiter::priority).reversed().thenComparingLong(Waiter::seq));
+        return state.isFree()
+                ? new LockState(state.name(), request.mode().kind(), request.maxPermits(), state.fencingCounter(), now,
+                        state.holders(), waiters)
+                : new LockState(state.name(), state.kind(), state.maxPermits(), state.fencingCounter(), now,
+                        state.holders(), waiters);
     }
 
     /**
@@ -171,10 +188,13 @@ public class LockEngine {
             Optional<Holder> held = state.holders().stream()
                     .filter(h -> h.fencingToken() == token && h.owner().equals(owner)).findFirst();
             if (held.isPresent() && held.get().leaseExpiresAt().isAfter(now)) {
+                // The state row is locked: the lock after the release is the one read, less this holder.
+                LockState released = new LockState(state.name(), state.kind(), state.maxPermits(),
+                        state.fencingCounter(), now, state.holders().stream().filter(h -> !h.equals(held.get())).toList(),
+                        state.waiters());
                 return store.endGrant(tx, held.get(), "RELEASED", owner.toString(), now)
                         .call(() -> events.released(tx, held.get(), now))
-                        .chain(() -> store.lockState(tx, name, now))
-                        .chain(after -> expireLapsed(tx, after, now))
+                        .chain(() -> expireLapsed(tx, released, now))
                         .chain(after -> grantFromQueue(tx, after, now))
                         .call(() -> store.notifyChanged(tx, name))
                         .replaceWith(new Released(ReleaseResult.RELEASED, null));
