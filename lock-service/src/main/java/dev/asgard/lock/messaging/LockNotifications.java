@@ -18,9 +18,10 @@ import io.vertx.pgclient.PgConnectOptions;
 
 /**
  * Wake-ups across replicas: every transaction that changes a lock queues {@code NOTIFY asgard_lock, '<name>'};
- * this replica LISTENs on a connection of its own and re-reads the locks its streams wait for or hold. When the
- * connection drops, it reconnects and then re-reads every lock with a local stream, since notifications sent
- * meanwhile are lost; a periodic resync ({@code LockMaintenance}) covers anything else.
+ * this replica LISTENs on one connection of its own and hands each notification to the Acquire streams (which re-read
+ * the locks they wait for or hold) and to the Watch feed. When the connection drops, it reconnects and then has both
+ * re-read everything they follow, since notifications sent meanwhile are lost; a periodic resync
+ * ({@code LockMaintenance}) covers anything else.
  */
 @ApplicationScoped
 public class LockNotifications {
@@ -28,17 +29,19 @@ public class LockNotifications {
     private static final Logger LOG = Logger.getLogger(LockNotifications.class);
 
     private final LockStreams streams;
+    private final LockWatchFeed watchFeed;
     private final Vertx vertx;
     private final String url;
     private final Optional<String> username;
     private final Optional<String> password;
     private PgSubscriber subscriber;
 
-    public LockNotifications(LockStreams streams, Vertx vertx,
+    public LockNotifications(LockStreams streams, LockWatchFeed watchFeed, Vertx vertx,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
         this.streams = streams;
+        this.watchFeed = watchFeed;
         this.vertx = vertx;
         this.url = url;
         this.username = username;
@@ -52,10 +55,14 @@ public class LockNotifications {
         subscriber = PgSubscriber.subscriber(vertx, options);
         subscriber.reconnectPolicy(attempt -> 500L);
         subscriber.channel(LockStore.CHANNEL)
-                .handler(streams::refresh)
+                .handler(name -> {
+                    streams.refresh(name);
+                    watchFeed.onNotification(name);
+                })
                 .subscribeHandler(() -> {
                     LOG.debugf("Listening on %s", LockStore.CHANNEL);
                     streams.refreshAll();
+                    watchFeed.resync();
                 });
         subscriber.connect().subscribe().with(
                 ignored -> LOG.infof("Listening for lock changes on channel %s", LockStore.CHANNEL),

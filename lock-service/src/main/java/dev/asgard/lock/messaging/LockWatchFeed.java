@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.asgard.lock.domain.LockState;
@@ -22,14 +21,11 @@ import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
 import dev.asgard.lock.repository.LockStore;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
 
 /**
  * The hot feed behind {@code Watch}: on every {@code NOTIFY asgard_lock} this replica re-reads the changed lock once
@@ -39,10 +35,10 @@ import io.vertx.pgclient.PgConnectOptions;
  * the current one, so the states of a name are broadcast in commit order and a burst of changes costs at most two
  * reads. Nothing is read for a name no watcher's prefix covers.
  *
- * <p>It LISTENs on a connection of its own rather than hooking into {@link LockNotifications} (owned by the Acquire
- * streams), at the cost of one more idle connection per replica. After a reconnect it broadcasts a resync marker
- * ({@link LockChange#resync()}), because notifications sent while it was disconnected are lost; every watcher then
- * re-reads the locks it knows and lists its prefix again.
+ * <p>It is fed by {@link LockNotifications}, the replica's one LISTEN connection, which also wakes the Acquire
+ * streams. After a reconnect it broadcasts a resync marker ({@link LockChange#resync()}), because notifications sent
+ * while the connection was down are lost; every watcher then re-reads the locks it knows and lists its prefix
+ * again.
  */
 @ApplicationScoped
 public class LockWatchFeed {
@@ -77,23 +73,13 @@ public class LockWatchFeed {
     private final LockQueries queries;
     private final Clock clock;
     private final Vertx vertx;
-    private final String url;
-    private final Optional<String> username;
-    private final Optional<String> password;
-    private PgSubscriber subscriber;
 
-    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, Clock clock, Vertx vertx,
-            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
-            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, Clock clock, Vertx vertx) {
         this.pool = pool;
         this.store = store;
         this.queries = queries;
         this.clock = clock;
         this.vertx = vertx;
-        this.url = url;
-        this.username = username;
-        this.password = password;
     }
 
     /** Futures of the callers of {@link #refresh}: those served by the read in flight, and those after it. */
@@ -213,30 +199,14 @@ public class LockWatchFeed {
         }
     }
 
-    void start(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url);
-        username.ifPresent(options::setUser);
-        password.ifPresent(options::setPassword);
-        subscriber = PgSubscriber.subscriber(vertx, options);
-        subscriber.reconnectPolicy(attempt -> 500L);
-        subscriber.channel(LockStore.CHANNEL)
-                .handler(this::onNotification)
-                .subscribeHandler(() -> {
-                    synchronized (emitLock) {
-                        processor.onNext(new LockChange(null, Optional.empty(), List.of(), clock.instant()));
-                    }
-                });
-        subscriber.connect().subscribe().with(
-                ignored -> LOG.debugf("Watch feed listening on %s", LockStore.CHANNEL),
-                failure -> LOG.errorf("Watch feed could not listen for lock changes: %s", failure.getMessage()));
+    /** The LISTEN connection was (re)established: changes may have been missed, every watcher re-reads. */
+    void resync() {
+        synchronized (emitLock) {
+            processor.onNext(new LockChange(null, Optional.empty(), List.of(), clock.instant()));
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (subscriber != null) {
-            subscriber.close().subscribe().with(ignored -> {
-            }, failure -> {
-            });
-        }
         processor.onComplete();
     }
 }
