@@ -1,16 +1,10 @@
 package dev.asgard.backup.secrets;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,6 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.jboss.logging.Logger;
 
 import dev.asgard.backup.config.BackupConfig;
+import dev.asgard.commons.security.KeyFiles;
 
 /**
  * Encrypts repository secrets at rest: AES-256-GCM with a random 12-byte nonce per seal. Sealed form:
@@ -33,6 +28,7 @@ public final class SecretBox {
     private static final Logger LOG = Logger.getLogger(SecretBox.class);
     private static final byte FORMAT = 1;
     private static final int KEY_BYTES = 32;
+    private static final String WHAT = "backup secrets key";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,60 +68,27 @@ public final class SecretBox {
     public static SecretBox from(BackupConfig.Secrets config) {
         byte[] current;
         if (config.key().isPresent() && !config.key().get().isBlank()) {
-            current = decode(config.key().get(), "asgard.backup.secrets.key");
+            current = KeyFiles.decode(config.key().get(), "asgard.backup.secrets.key", WHAT);
         } else if (config.keyFile().isPresent()) {
-            current = read(config.keyFile().get());
+            current = KeyFiles.read(config.keyFile().get(), WHAT);
         } else {
             Path file = config.generatedKeyFile();
-            if (!Files.exists(file)) {
-                generate(file);
+            if (KeyFiles.generateIfMissing(file, KEY_BYTES, WHAT)) {
                 LOG.warnf("No backup secrets key configured: generated one in %s. Production must provide one "
                         + "(asgard.backup.secrets.key from a Secret, or key-file).", file);
             }
-            current = read(file);
+            current = KeyFiles.read(file, WHAT);
         }
         Map<String, byte[]> keys = new LinkedHashMap<>();
-        config.previousKeys().forEach((id, b64) -> keys.put(id, decode(b64, "asgard.backup.secrets.previous-keys." + id)));
+        config.previousKeys().forEach((id, b64) -> keys.put(id,
+                KeyFiles.decode(b64, "asgard.backup.secrets.previous-keys." + id, WHAT)));
         keys.put(config.keyId(), current);
         return new SecretBox(config.keyId(), keys);
     }
 
     /** @return a new random key, base64 */
     public static String generateBase64() {
-        byte[] raw = new byte[KEY_BYTES];
-        RANDOM.nextBytes(raw);
-        return Base64.getEncoder().encodeToString(raw);
-    }
-
-    private static void generate(Path file) {
-        try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Path created = Files.createFile(file,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(created, generateBase64() + "\n");
-        } catch (FileAlreadyExistsException e) {
-            // Another process generated it first: use theirs.
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot generate the backup secrets key file " + file, e);
-        }
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return decode(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the backup secrets key file " + file, e);
-        }
-    }
-
-    private static byte[] decode(String base64, String source) {
-        try {
-            return Base64.getDecoder().decode(base64.strip());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the backup secrets key in " + source + " is not base64", e);
-        }
+        return KeyFiles.randomBase64(KEY_BYTES);
     }
 
     /**

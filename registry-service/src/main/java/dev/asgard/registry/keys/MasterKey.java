@@ -1,23 +1,19 @@
 package dev.asgard.registry.keys;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Base64;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.jboss.logging.Logger;
+
+import dev.asgard.commons.security.KeyFiles;
 
 import dev.asgard.registry.config.RegistryConfig;
 
@@ -29,6 +25,7 @@ public final class MasterKey {
 
     private static final Logger LOG = Logger.getLogger(MasterKey.class);
     private static final int KEY_BYTES = 32;
+    private static final String WHAT = "signing-key master key";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -52,9 +49,7 @@ public final class MasterKey {
 
     /** @return a new random key, base64 (tests, first start in development) */
     public static String generateBase64() {
-        byte[] raw = new byte[KEY_BYTES];
-        RANDOM.nextBytes(raw);
-        return Base64.getEncoder().encodeToString(raw);
+        return KeyFiles.randomBase64(KEY_BYTES);
     }
 
     /**
@@ -67,50 +62,19 @@ public final class MasterKey {
      */
     public static MasterKey resolve(RegistryConfig.SigningKeys config) {
         if (config.masterKey().isPresent() && !config.masterKey().get().isBlank()) {
-            return new MasterKey(decode(config.masterKey().get(), "asgard.registry.signing-keys.master-key"));
+            return new MasterKey(
+                    KeyFiles.decode(config.masterKey().get(), "asgard.registry.signing-keys.master-key", WHAT));
         }
         if (config.masterKeyFile().isPresent()) {
-            return new MasterKey(read(config.masterKeyFile().get()));
+            return new MasterKey(KeyFiles.read(config.masterKeyFile().get(), WHAT));
         }
         Path file = config.generatedMasterKeyFile();
-        if (!Files.exists(file)) {
-            generate(file);
+        if (KeyFiles.generateIfMissing(file, KEY_BYTES, WHAT)) {
             LOG.warnf("No signing-key master key configured: generated one in %s. Production must provide one "
                     + "(asgard.registry.signing-keys.master-key from a Secret, or master-key-file), the same on "
                     + "every replica.", file);
         }
-        return new MasterKey(read(file));
-    }
-
-    private static void generate(Path file) {
-        try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Path created = Files.createFile(file,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(created, generateBase64() + "\n");
-        } catch (FileAlreadyExistsException e) {
-            // Another process generated it first: use theirs.
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot generate the signing-key master key file " + file, e);
-        }
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return decode(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the signing-key master key file " + file, e);
-        }
-    }
-
-    private static byte[] decode(String base64, String source) {
-        try {
-            return Base64.getDecoder().decode(base64.strip());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the signing-key master key in " + source + " is not base64", e);
-        }
+        return new MasterKey(KeyFiles.read(file, WHAT));
     }
 
     /**
