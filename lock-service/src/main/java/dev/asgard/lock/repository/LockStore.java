@@ -234,16 +234,6 @@ public class LockStore {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(holder(rows.iterator().next())));
     }
 
-    /** @return grants and waiting requests of one device */
-    public Uni<int[]> countByDevice(SqlClient tx, UUID deviceId) {
-        return tx.preparedQuery("SELECT (SELECT count(*) FROM lock_holder WHERE device_id = $1),"
-                + " (SELECT count(*) FROM lock_waiter WHERE device_id = $1)").execute(Tuple.of(deviceId))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    return new int[] { row.getLong(0).intValue(), row.getLong(1).intValue() };
-                });
-    }
-
     /** @return names with a holder whose lease ran out before {@code now} */
     public Uni<List<String>> namesWithLapsedLeases(SqlClient client, Instant now, int limit) {
         return client.preparedQuery("SELECT DISTINCT name FROM lock_holder WHERE lease_expires_at <= $1 LIMIT $2")

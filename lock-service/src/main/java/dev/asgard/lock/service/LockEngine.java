@@ -269,15 +269,17 @@ public class LockEngine {
     }
 
     /**
-     * Lets the queue of a lock move on after waiters were removed from outside a lock transaction (dead replicas).
+     * Removes the waiters of dead replicas from a lock's queue and lets the queue move on (the periodic clean-up, for
+     * locks nobody else touches).
      *
      * @return completion
      */
-    public Uni<Void> regrant(String name) {
+    public Uni<Void> dropOrphanedWaiters(String name) {
         Instant now = clock.instant();
         return pool.withTransaction(tx -> store.lockState(tx, name, now)
                 .chain(state -> expireLapsed(tx, state, now))
-                .chain(state -> grantFromQueue(tx, state, now))
+                .chain(state -> withoutOrphans(tx, state, now))
+                .chain(state -> grantLive(tx, state, now))
                 .call(() -> store.notifyChanged(tx, name))
                 .replaceWithVoid());
     }
@@ -368,12 +370,18 @@ public class LockEngine {
             // Nothing can be granted now: no need to look at the waiters' replicas.
             return grantLive(tx, state, now);
         }
-        // A waiter whose replica stopped heartbeating has no stream left to tell: it leaves the queue instead of
-        // being granted a lock nobody would use until its lease ran out.
+        return withoutOrphans(tx, state, now).chain(live -> grantLive(tx, live, now));
+    }
+
+    /**
+     * A waiter whose replica stopped heartbeating has no stream left to tell: it leaves the queue (recorded as
+     * SHUTTING_DOWN) instead of being granted a lock nobody would use until its lease ran out.
+     */
+    private Uni<LockState> withoutOrphans(SqlClient tx, LockState state, Instant now) {
         return store.removeOrphanedWaiters(tx, state.name(), now.minus(config.replicaTimeout()), now)
-                .chain(removed -> grantLive(tx, removed.isEmpty() ? state : new LockState(state.name(), state.kind(),
+                .map(removed -> removed.isEmpty() ? state : new LockState(state.name(), state.kind(),
                         state.maxPermits(), state.fencingCounter(), now, state.holders(),
-                        state.waiters().stream().filter(w -> !removed.contains(w.requestId())).toList()), now));
+                        state.waiters().stream().filter(w -> !removed.contains(w.requestId())).toList()));
     }
 
     private Uni<LockState> grantLive(SqlClient tx, LockState state, Instant now) {

@@ -94,30 +94,24 @@ public class LockMaintenance {
                 .execute(Tuple.of(streams.replicaId(), now.atOffset(ZoneOffset.UTC))).replaceWithVoid();
     }
 
-    /** Removes the waiters of replicas that stopped heartbeating (or never registered), then lets their queues move. */
+    /**
+     * Removes the waiters of replicas that stopped heartbeating (or never registered), one lock at a time under its
+     * state lock (the same step every grant decision takes), then forgets those replicas.
+     */
     Uni<Void> removeDeadReplicas() {
         Instant cutoff = clock.instant().minus(config.replicaTimeout());
-        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM lock_waiter w WHERE w.replica_id <> $1"
-                + " AND NOT EXISTS (SELECT 1 FROM lock_replica r WHERE r.id = w.replica_id AND r.heartbeat_at > $2)"
-                + " RETURNING w.name, w.request_id")
-                .execute(Tuple.of(streams.replicaId(), cutoff.atOffset(ZoneOffset.UTC)))
-                .call(() -> tx.preparedQuery("DELETE FROM lock_replica WHERE heartbeat_at <= $1")
-                        .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC))))
-                .map(rows -> {
-                    List<String> names = new ArrayList<>();
-                    rows.forEach(r -> {
-                        if (!names.contains(r.getString("name"))) {
-                            names.add(r.getString("name"));
-                        }
-                    });
-                    return names;
-                }))
-                .onItem().transformToMulti(names -> Multi.createFrom().iterable(names))
-                .onItem().transformToUniAndConcatenate(name -> {
-                    LOG.infof("Removed waiters of a dead replica from lock %s", name);
-                    return engine.regrant(name);
+        return pool.preparedQuery("SELECT DISTINCT w.name FROM lock_waiter w WHERE NOT EXISTS"
+                + " (SELECT 1 FROM lock_replica r WHERE r.id = w.replica_id AND r.heartbeat_at > $1)")
+                .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC)))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .onItem().transformToUniAndConcatenate(row -> {
+                    LOG.infof("Removing waiters of a dead replica from lock %s", row.getString("name"));
+                    return engine.dropOrphanedWaiters(row.getString("name"));
                 })
-                .collect().asList().replaceWithVoid();
+                .collect().asList()
+                .chain(() -> pool.preparedQuery("DELETE FROM lock_replica WHERE heartbeat_at <= $1")
+                        .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC))))
+                .replaceWithVoid();
     }
 
     private Uni<Void> pruneHistory() {
