@@ -414,7 +414,7 @@ public class LockEngine {
         List<Waiter> grantable = GrantPlanner.grantable(state.maxPermits(), state.holders(), state.waiters());
         Uni<List<Holder>> chain = Uni.createFrom().item(new ArrayList<>());
         for (Waiter waiter : grantable) {
-            // A waiter removed meanwhile by a dead-replica clean-up (which does not take the state lock) is skipped.
+            // Every removal of a waiter holds the state lock, so it is still queued; if not, it is skipped, never granted.
             chain = chain.call(granted -> store.deleteWaiter(tx, waiter.requestId())
                     .chain(deleted -> deleted ? grant(tx, waiter, now).invoke(granted::add) : Uni.createFrom().nullItem()));
         }

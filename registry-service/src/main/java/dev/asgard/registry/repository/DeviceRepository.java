@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.asgard.commons.error.AsgardException;
 import dev.asgard.registry.entity.Device;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
@@ -37,6 +38,24 @@ public class DeviceRepository implements PanacheRepositoryBase<Device, UUID> {
             return Uni.createFrom().voidItem();
         }
         return getSession().invoke(session -> session.setReadOnly(device, true)).replaceWithVoid();
+    }
+
+    /**
+     * @param name a device name
+     * @param self the device that may hold it already (a rename or re-enrolment), or null
+     * @return completion when no other live device holds the name, whatever its case
+     * @throws AsgardException ALREADY_EXISTS {@code DEVICE_NAME_TAKEN} otherwise
+     */
+    public Uni<Void> requireNameFree(String name, UUID self) {
+        return findLiveByName(name).map(holder -> {
+            if (holder.isPresent() && !holder.get().id.equals(self)) {
+                throw AsgardException.alreadyExists("DEVICE_NAME_TAKEN",
+                        "The name '%s' belongs to another device (%s).", name, holder.get().id)
+                        .withViolation("name", "is taken by another device")
+                        .withHint("Choose another name, or remove the other device first if it is gone for good.");
+            }
+            return null;
+        });
     }
 
     /**

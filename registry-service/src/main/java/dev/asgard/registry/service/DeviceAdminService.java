@@ -114,7 +114,7 @@ public class DeviceAdminService {
                 "must be at most " + DeviceValidation.MAX_METADATA_BYTES + " bytes");
         v.throwIfInvalid();
         Instant now = clock.instant();
-        return requireNameFree(registration.name(), null).chain(() -> {
+        return devices.requireNameFree(registration.name(), null).chain(() -> {
             Device device = new Device();
             device.id = UUID.randomUUID();
             device.name = registration.name();
@@ -163,7 +163,7 @@ public class DeviceAdminService {
         Instant now = clock.instant();
         return updates.lock(id, expectedRevision)
                 .call(device -> patch.name().filter(name -> !name.equals(device.name))
-                        .map(name -> requireNameFree(name, device.id)).orElse(Uni.createFrom().voidItem()))
+                        .map(name -> devices.requireNameFree(name, device.id)).orElse(Uni.createFrom().voidItem()))
                 .chain(device -> {
                     List<String> changed = new ArrayList<>();
                     patch.name().filter(name -> !name.equals(device.name)).ifPresent(name -> {
@@ -266,15 +266,4 @@ public class DeviceAdminService {
         return requested.get() == 0 ? null : requested.get();
     }
 
-    private Uni<Void> requireNameFree(String name, UUID self) {
-        return devices.findLiveByName(name).map(holder -> {
-            if (holder.isPresent() && !holder.get().id.equals(self)) {
-                throw AsgardException.alreadyExists("DEVICE_NAME_TAKEN",
-                        "The name '%s' belongs to another device (%s).", name, holder.get().id)
-                        .withViolation("name", "is taken by another device")
-                        .withHint("Choose another name, or remove the other device first if it is gone for good.");
-            }
-            return null;
-        });
-    }
 }

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -107,7 +106,7 @@ public class EnrollmentService {
             if (holder.isPresent() && holder.get().fingerprintSha256 == null) {
                 return Uni.createFrom().item(claim(holder.get(), request, token, fingerprint, now));
             }
-            return requireNameFree(request.getName(), Optional.empty()).map(ignored -> newDevice(request, token, fingerprint, now))
+            return devices.requireNameFree(request.getName(), null).map(ignored -> newDevice(request, token, fingerprint, now))
                     .call(prepared -> devices.persist(prepared.device));
         });
     }
@@ -159,7 +158,7 @@ public class EnrollmentService {
                     "This machine is device %s, whose access was revoked.", device.id)
                     .withHint("Ask an administrator to restore the device before enrolling again.");
         }
-        return requireNameFree(request.getName(), Optional.of(device.id)).map(ignored -> {
+        return devices.requireNameFree(request.getName(), device.id).map(ignored -> {
             describe(device, request, token, now);
             return new Prepared(device, token, true);
         });
@@ -180,18 +179,6 @@ public class EnrollmentService {
         device.agentVersion = request.getAgentVersion().isEmpty() ? null : request.getAgentVersion();
         device.updatedAt = now;
         device.lastSeen = now;
-    }
-
-    private Uni<Void> requireNameFree(String name, Optional<UUID> self) {
-        return devices.findLiveByName(name).map(holder -> {
-            if (holder.isPresent() && !Optional.of(holder.get().id).equals(self)) {
-                throw AsgardException.alreadyExists("DEVICE_NAME_TAKEN",
-                        "The name '%s' belongs to another device (%s).", name, holder.get().id)
-                        .withViolation("name", "is taken by another device")
-                        .withHint("Choose another name, or remove the other device first if it is gone for good.");
-            }
-            return null;
-        });
     }
 
     private Uni<Void> storeCredential(Device device, NewCredential credential, Instant now) {
