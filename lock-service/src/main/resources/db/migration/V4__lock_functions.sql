@@ -33,76 +33,117 @@ BEGIN
     RETURN encoded || set_byte('\x00'::bytea, 0, v::int);
 END $$;
 
--- a varint field (int32, int64, enum); 0 is the default and left out
-CREATE FUNCTION pb_int(field int, v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN v IS NULL OR v = 0 THEN ''::bytea ELSE pb_varint(field::bigint << 3) || pb_varint(v) END
+-- A varint field (int32, int64, enum) under key k (field number << 3); 0 is the default and left out. Inlined into
+-- the callers' statements (a plain SQL function over cheap arguments).
+CREATE FUNCTION pb_num(k int, v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN v IS NULL OR v = 0 THEN ''::bytea
+                WHEN v > 0 AND v < 128 THEN set_byte(set_byte('\x0000'::bytea, 0, k), 1, v::int)
+                ELSE set_byte('\x00'::bytea, 0, k) || pb_varint(v) END
 $$;
 
--- a length-delimited field (embedded message, bytes); always written
-CREATE FUNCTION pb_message(field int, body bytea) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT pb_varint((field::bigint << 3) | 2) || pb_varint(length(body)) || body
-$$;
+-- A length-delimited field (embedded message, bytes) under key k (field number << 3 | 2); always written.
+CREATE FUNCTION pb_len(k int, body bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF length(body) < 128 THEN
+        RETURN set_byte(set_byte('\x0000'::bytea, 0, k), 1, length(body)) || body;
+    END IF;
+    RETURN set_byte('\x00'::bytea, 0, k) || pb_varint(length(body)) || body;
+END $$;
 
--- a string field; '' is the default and left out
-CREATE FUNCTION pb_string(field int, s text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN s IS NULL OR s = '' THEN ''::bytea ELSE pb_message(field, convert_to(s, 'UTF8')) END
-$$;
+-- A string field under key k; '' is the default and left out.
+CREATE FUNCTION pb_str(k int, s text) RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    utf8 bytea;
+BEGIN
+    IF s IS NULL OR s = '' THEN
+        RETURN ''::bytea;
+    END IF;
+    utf8 := convert_to(s, 'UTF8');
+    IF length(utf8) < 128 THEN
+        RETURN set_byte(set_byte('\x0000'::bytea, 0, k), 1, length(utf8)) || utf8;
+    END IF;
+    RETURN set_byte('\x00'::bytea, 0, k) || pb_varint(length(utf8)) || utf8;
+END $$;
 
--- google.protobuf.Timestamp
-CREATE FUNCTION pb_timestamp(field int, t timestamptz) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT pb_message(field, pb_int(1, floor(extract(epoch FROM t))::bigint)
-            || pb_int(2, ((extract(epoch FROM t) - floor(extract(epoch FROM t))) * 1000000000)::bigint))
-$$;
-
--- google.protobuf.Duration of an interval, negative ones as zero (like LockEvents.duration)
-CREATE FUNCTION pb_duration(field int, d interval) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT pb_message(field, pb_int(1, floor(greatest(extract(epoch FROM d), 0))::bigint)
-            || pb_int(2, ((greatest(extract(epoch FROM d), 0) - floor(greatest(extract(epoch FROM d), 0))) * 1000000000)::bigint))
-$$;
-
--- asgard.lock.v1.LockOwner
-CREATE FUNCTION pb_owner(field int, device uuid, session text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT pb_message(field, pb_string(1, device::text) || pb_string(2, session))
-$$;
+-- A google.protobuf.Timestamp or Duration field under key k, from microseconds (since the epoch, or of the length;
+-- negative lengths count as zero, like LockEvents.duration). Both varints are encoded here: this runs several times
+-- per event.
+CREATE FUNCTION pb_time(k int, micros bigint) RETURNS bytea LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    secs bigint := greatest(micros, 0) / 1000000;
+    nanos bigint := (greatest(micros, 0) % 1000000) * 1000;
+    body bytea := ''::bytea;
+BEGIN
+    IF secs <> 0 THEN
+        body := '\x08'::bytea;
+        WHILE secs >= 128 LOOP
+            body := body || set_byte('\x00'::bytea, 0, ((secs & 127) | 128)::int);
+            secs := secs >> 7;
+        END LOOP;
+        body := body || set_byte('\x00'::bytea, 0, secs::int);
+    END IF;
+    IF nanos <> 0 THEN
+        body := body || '\x10'::bytea;
+        WHILE nanos >= 128 LOOP
+            body := body || set_byte('\x00'::bytea, 0, ((nanos & 127) | 128)::int);
+            nanos := nanos >> 7;
+        END LOOP;
+        body := body || set_byte('\x00'::bytea, 0, nanos::int);
+    END IF;
+    RETURN set_byte(set_byte('\x0000'::bytea, 0, k), 1, length(body)) || body;
+END $$;
 
 -- asgard.lock.v1.LockMode of a mode column
 CREATE FUNCTION pb_mode(mode text) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE mode WHEN 'EXCLUSIVE' THEN 1 WHEN 'SHARED' THEN 2 WHEN 'SEMAPHORE' THEN 3 ELSE 0 END::bigint
 $$;
 
-CREATE FUNCTION lock_micros(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+CREATE FUNCTION lock_micros(t timestamptz) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT (extract(epoch FROM t) * 1000000)::bigint
 $$;
 
--- One lock event into the outbox (the same row SqlEventPublisher writes).
-CREATE FUNCTION lock_publish(p_topic text, h lock_holder, p_type text, p_payload_type text, p_payload bytea,
-        p_now timestamptz) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO outbox (id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type)
-    VALUES (gen_random_uuid(), p_topic, h.name, 'asgard.lock.lock.' || p_type, h.name, p_now, p_payload,
-            'asgard.events.v1.' || p_payload_type)
-$$;
+-- The lock events, as LockEvents writes them (the same outbox row; the payload built field by field in field number
+-- order, as protobuf-java serializes). Keys: 10/18/26/42/66/74 = fields 1/2/3/5/8/9 length-delimited,
+-- 32/40/48/56 = fields 4/5/6/7 varint.
 
 -- asgard.events.v1.LockAcquired
-CREATE FUNCTION lock_event_acquired(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE sql AS $$
-    SELECT lock_publish(p_topic, h, 'acquired', 'LockAcquired',
-        pb_string(1, h.name) || pb_timestamp(2, p_now) || pb_owner(3, h.device_id, h.session_id)
-        || pb_int(4, h.fencing_token) || pb_int(5, pb_mode(h.mode)) || pb_int(6, h.permits) || pb_int(7, h.priority)
-        || pb_timestamp(8, h.lease_expires_at) || pb_duration(9, p_now - h.enqueued_at), p_now)
-$$;
+CREATE FUNCTION lock_event_acquired(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    now_us bigint := lock_micros(p_now);
+BEGIN
+    INSERT INTO outbox (id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type)
+    VALUES (gen_random_uuid(), p_topic, h.name, 'asgard.lock.lock.acquired', h.name, p_now,
+            pb_str(10, h.name) || pb_time(18, now_us)
+            || pb_len(26, pb_str(10, h.device_id::text) || pb_str(18, h.session_id))
+            || pb_num(32, h.fencing_token) || pb_num(40, pb_mode(h.mode)) || pb_num(48, h.permits)
+            || pb_num(56, h.priority) || pb_time(66, lock_micros(h.lease_expires_at))
+            || pb_time(74, now_us - lock_micros(h.enqueued_at)),
+            'asgard.events.v1.LockAcquired');
+END $$;
 
 -- asgard.events.v1.LockReleased
-CREATE FUNCTION lock_event_released(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE sql AS $$
-    SELECT lock_publish(p_topic, h, 'released', 'LockReleased',
-        pb_string(1, h.name) || pb_timestamp(2, p_now) || pb_owner(3, h.device_id, h.session_id)
-        || pb_int(4, h.fencing_token) || pb_duration(5, p_now - h.acquired_at), p_now)
-$$;
+CREATE FUNCTION lock_event_released(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    now_us bigint := lock_micros(p_now);
+BEGIN
+    INSERT INTO outbox (id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type)
+    VALUES (gen_random_uuid(), p_topic, h.name, 'asgard.lock.lock.released', h.name, p_now,
+            pb_str(10, h.name) || pb_time(18, now_us)
+            || pb_len(26, pb_str(10, h.device_id::text) || pb_str(18, h.session_id))
+            || pb_num(32, h.fencing_token) || pb_time(42, now_us - lock_micros(h.acquired_at)),
+            'asgard.events.v1.LockReleased');
+END $$;
 
 -- asgard.events.v1.LockExpired
-CREATE FUNCTION lock_event_expired(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE sql AS $$
-    SELECT lock_publish(p_topic, h, 'expired', 'LockExpired',
-        pb_string(1, h.name) || pb_timestamp(2, p_now) || pb_owner(3, h.device_id, h.session_id)
-        || pb_int(4, h.fencing_token) || pb_timestamp(5, h.last_renewed_at), p_now)
-$$;
+CREATE FUNCTION lock_event_expired(p_topic text, h lock_holder, p_now timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO outbox (id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type)
+    VALUES (gen_random_uuid(), p_topic, h.name, 'asgard.lock.lock.expired', h.name, p_now,
+            pb_str(10, h.name) || pb_time(18, lock_micros(p_now))
+            || pb_len(26, pb_str(10, h.device_id::text) || pb_str(18, h.session_id))
+            || pb_num(32, h.fencing_token) || pb_time(42, lock_micros(h.last_renewed_at)),
+            'asgard.events.v1.LockExpired');
+END $$;
 
 -- Ends the grants of a lock whose lease ran out (caller holds the state row lock). Returns the NOTIFY items.
 CREATE FUNCTION lock_expire_lapsed(p_name text, p_now timestamptz, p_topic text) RETURNS text LANGUAGE plpgsql AS $$
