@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +47,7 @@ public class LockWatchFeed {
     private static final Logger LOG = Logger.getLogger(LockWatchFeed.class);
     /** Names whose grant-end floor is remembered; beyond that the memory is dropped (the next read looks further back). */
     private static final int MAX_FLOORS = 100_000;
+    private static final java.time.Duration REQUEST_END_MARGIN = java.time.Duration.ofSeconds(5);
 
     /**
      * One read of a lock after a change.
@@ -53,9 +55,12 @@ public class LockWatchFeed {
      * @param name the lock, null for a resync marker
      * @param state the lock as read, empty if the name was never used
      * @param ends grants of the lock that ended since the previous read of this replica, in fencing token order
+     * @param requestEnds waits on the lock that others ended (deadlock victims, ...) since shortly before the previous
+     *        read, by request id
      * @param readAt when it was read
      */
-    public record LockChange(String name, Optional<LockState> state, List<GrantEnd> ends, Instant readAt) {
+    public record LockChange(String name, Optional<LockState> state, List<GrantEnd> ends,
+            Map<UUID, LockQueries.RequestEnd> requestEnds, Instant readAt) {
         /** @return whether this is the marker telling watchers that notifications may have been lost */
         public boolean resync() {
             return name == null;
@@ -68,6 +73,8 @@ public class LockWatchFeed {
     private final Map<String, AtomicInteger> prefixes = new ConcurrentHashMap<>();
     private final Map<String, Slot> slots = new HashMap<>();
     private final Map<String, Long> floors = new ConcurrentHashMap<>();
+    /** When each name was last read: ends of waits are looked up from a little before that. */
+    private final Map<String, Instant> lastReads = new ConcurrentHashMap<>();
     private final Pool pool;
     private final LockStore store;
     private final LockQueries queries;
@@ -149,11 +156,15 @@ public class LockWatchFeed {
 
     private void read(String name) {
         long floor = floors.getOrDefault(name, 0L);
+        Instant readAt = clock.instant();
+        // Ends of waits are found by time: a margin before the previous read covers clocks of other replicas.
+        Instant since = lastReads.getOrDefault(name, readAt).minus(REQUEST_END_MARGIN);
         // One snapshot for the lock and its ended grants: read statement by statement, a release committing between
         // the holders query and the grant-end query would show a grant as both held and ended.
         pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> store.find(c, name))
                 .chain(state -> queries.grantEndsAfter(c, name, floor)
-                        .map(ends -> new LockChange(name, state, ends, clock.instant()))))
+                        .chain(ends -> queries.requestEndsSince(c, name, since)
+                                .map(requestEnds -> new LockChange(name, state, ends, requestEnds, readAt)))))
                 .subscribe().with(change -> finish(name, change, null), failure -> finish(name, null, failure));
     }
 
@@ -162,7 +173,9 @@ public class LockWatchFeed {
             change.state().ifPresent(state -> {
                 if (floors.size() > MAX_FLOORS) {
                     floors.clear();
+                    lastReads.clear();
                 }
+                lastReads.put(name, change.readAt());
                 // Next time, ends of grants held now or issued later are what a watcher can be missing.
                 floors.put(name, state.holders().stream().mapToLong(h -> h.fencingToken() - 1).min()
                         .orElse(state.fencingCounter()));
@@ -202,7 +215,7 @@ public class LockWatchFeed {
     /** The LISTEN connection was (re)established: changes may have been missed, every watcher re-reads. */
     void resync() {
         synchronized (emitLock) {
-            processor.onNext(new LockChange(null, Optional.empty(), List.of(), clock.instant()));
+            processor.onNext(new LockChange(null, Optional.empty(), List.of(), Map.of(), clock.instant()));
         }
     }
 

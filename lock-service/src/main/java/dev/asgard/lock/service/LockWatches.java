@@ -7,12 +7,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.lock.domain.Holder;
@@ -24,6 +27,8 @@ import dev.asgard.lock.messaging.LockWatchFeed;
 import dev.asgard.lock.messaging.LockWatchFeed.LockChange;
 import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
+import dev.asgard.proto.lock.v1.AcquireAborted;
+import dev.asgard.proto.lock.v1.DeadlockCycle;
 import dev.asgard.proto.lock.v1.LockEventType;
 import dev.asgard.proto.lock.v1.LockInfo;
 import dev.asgard.proto.lock.v1.WatchResponse;
@@ -50,7 +55,8 @@ import io.vertx.mutiny.sqlclient.Pool;
  * <li>a new holder → ACQUIRED; a new waiter → QUEUED; a waiter gone without being granted → ABORTED.</li>
  * </ul>
  * Limits, said plainly: a wait that starts and is aborted between two reads of its lock is not reported (waits,
- * unlike grants, leave no numbered trace), and DEADLOCK_DETECTED is not derived here.
+ * unlike grants, leave no numbered trace). DEADLOCK_DETECTED (with the cycle) comes from the abort details a deadlock
+ * victim's request leaves in lock_request_end, so it is reported even for a wait no read saw.
  *
  * <p><b>Initial state without losing changes</b>: the watcher subscribes to the feed first, then lists the held or
  * contended locks under its prefix and asks the feed to read each of them; the feed reads one name at a time in
@@ -128,6 +134,7 @@ public class LockWatches {
         private final Instant startedAt;
         private final Consumer<WatchResponse> out;
         private final Map<String, LockState> known = new HashMap<>();
+        private final Set<String> reportedDeadlocks = new HashSet<>();
         private boolean live;
 
         Watch(String prefix, boolean initialState, Instant startedAt, Consumer<WatchResponse> out) {
@@ -213,6 +220,18 @@ public class LockWatches {
                     }
                 }
             }
+            // Deadlock victims' waits, also those that began and were aborted between two reads of the lock.
+            for (LockQueries.RequestEnd end : change.requestEnds().values()) {
+                deadlockOf(end).filter(cycle -> !end.endedAt().isBefore(startedAt)
+                        && reportedDeadlocks.add(cycle.getDeadlockId())).ifPresent(cycle -> out.accept(
+                                WatchResponse.newBuilder().setType(LockEventType.LOCK_EVENT_TYPE_DEADLOCK_DETECTED)
+                                        .setName(info.getName()).setOwner(cycle.getVictim()).setLock(info)
+                                        .setDeadlock(cycle).setEventTime(cycle.getDetectTime()).build()));
+            }
+            if (reportedDeadlocks.size() > 10_000) {
+                // Ends are looked up a few seconds back only; older ids cannot come again.
+                reportedDeadlocks.clear();
+            }
             for (Holder h : after.holders()) {
                 if (!wasHeld.containsKey(h.fencingToken())) {
                     emit(info, LockEventType.LOCK_EVENT_TYPE_ACQUIRED, h.owner(), h.fencingToken(), h.acquiredAt());
@@ -232,6 +251,19 @@ public class LockWatches {
         private void emit(LockInfo info, LockEventType type, Owner owner, long token, Instant at) {
             out.accept(WatchResponse.newBuilder().setType(type).setName(info.getName()).setOwner(owner.proto())
                     .setFencingToken(token).setLock(info).setEventTime(LockMapper.timestamp(at)).build());
+        }
+
+        /** The cycle a deadlock victim's wait was aborted for, from the abort details it left. */
+        private static Optional<DeadlockCycle> deadlockOf(LockQueries.RequestEnd end) {
+            if (end == null || !"DEADLOCK_VICTIM".equals(end.reason()) || end.detail() == null) {
+                return Optional.empty();
+            }
+            try {
+                AcquireAborted aborted = AcquireAborted.parseFrom(end.detail());
+                return aborted.hasDeadlock() ? Optional.of(aborted.getDeadlock()) : Optional.empty();
+            } catch (InvalidProtocolBufferException unreadable) {
+                return Optional.empty();
+            }
         }
 
         private static LockEventType ended(String reason) {
