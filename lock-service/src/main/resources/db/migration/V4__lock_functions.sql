@@ -13,6 +13,26 @@
 --   q                                  the queue changed (waiting streams re-read their position)
 -- A payload of the name alone (the Java path) means "re-read the lock".
 
+-- NOTIFY serialises the commits of all notifying transactions (PostgreSQL takes a database-wide lock from the
+-- notification's queueing until the commit is flushed), so the functions notify only when another stream or a
+-- watcher needs to know: a grant from the queue, a holder with a stream on another replica losing its grant, a
+-- queue with other waiters changing, or a name under a watched prefix.
+
+-- The replica whose Acquire stream holds a grant (null: a TryAcquire, no stream).
+ALTER TABLE lock_holder ADD COLUMN stream_replica uuid;
+
+-- Prefixes watched on each replica (Watch); rows go with their replica.
+CREATE TABLE lock_watch (
+    replica_id  uuid        NOT NULL REFERENCES lock_replica (id) ON DELETE CASCADE,
+    prefix      text        NOT NULL,
+    since       timestamptz NOT NULL,
+    PRIMARY KEY (replica_id, prefix)
+);
+
+CREATE FUNCTION lock_watched(p_name text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM lock_watch WHERE starts_with(p_name, prefix))
+$$;
+
 -- Protobuf wire format (protobuf.dev/programming-guides/encoding) for the events the functions write. Proto3
 -- semantics: scalar fields with their default value are left out, message fields are written when set.
 -- LockFunctionsTest parses what these produce with the generated classes and compares with the Java-built events.
@@ -196,10 +216,11 @@ BEGIN
             UPDATE lock_state SET fencing_counter = fencing_counter + 1 WHERE name = p_name
             RETURNING fencing_counter INTO token;
             INSERT INTO lock_holder (name, fencing_token, device_id, session_id, request_id, mode, permits, priority,
-                    preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms, lease_expires_at, last_renewed_at)
+                    preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms, lease_expires_at, last_renewed_at,
+                    stream_replica)
             VALUES (p_name, token, w.device_id, w.session_id, w.request_id, w.mode, w.permits, w.priority,
                     w.preemptible, w.purpose, p_now, w.enqueued_at, w.lease_ttl_ms,
-                    p_now + w.lease_ttl_ms * interval '1 millisecond', p_now)
+                    p_now + w.lease_ttl_ms * interval '1 millisecond', p_now, w.replica_id)
             RETURNING * INTO h;
             PERFORM lock_event_acquired(p_topic, h, p_now);
             items := items || '|g' || w.request_id || ',' || h.fencing_token || ',' || lock_micros(h.lease_expires_at);
@@ -302,13 +323,17 @@ BEGIN
                updated_at = CASE WHEN is_free THEN p_now ELSE x.updated_at END
         WHERE x.name = p_name RETURNING x.fencing_counter INTO token;
         INSERT INTO lock_holder (name, fencing_token, device_id, session_id, request_id, mode, permits, priority,
-                preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms, lease_expires_at, last_renewed_at)
+                preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms, lease_expires_at, last_renewed_at,
+                stream_replica)
         VALUES (p_name, token, p_device, p_session, p_request_id, p_mode, p_permits, p_priority, p_preemptible,
-                p_purpose, p_now, p_now, p_ttl_ms, p_now + p_ttl_ms * interval '1 millisecond', p_now)
+                p_purpose, p_now, p_now, p_ttl_ms, p_now + p_ttl_ms * interval '1 millisecond', p_now, p_replica)
         RETURNING * INTO h;
         PERFORM lock_event_acquired(p_topic, h, p_now);
-        PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || items
-                || '|g' || p_request_id || ',' || h.fencing_token || ',' || lock_micros(h.lease_expires_at));
+        -- Nobody waits: only the holders that just expired (their streams) and watchers need to know.
+        IF items <> '' OR lock_watched(p_name) THEN
+            PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || items
+                    || '|g' || p_request_id || ',' || h.fencing_token || ',' || lock_micros(h.lease_expires_at));
+        END IF;
         outcome := 'GRANTED';
         fencing_token := h.fencing_token;
         lease_expires_at := h.lease_expires_at;
@@ -340,8 +365,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING MESSAGE = 'REQUEST_ID_IN_USE', DETAIL = p_request_id::text;
     END IF;
-    items := items || '|q' || lock_grant_queue(p_name, v_max_permits, p_now, p_alive_since, p_topic);
-    PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || items);
+    items := items || lock_grant_queue(p_name, v_max_permits, p_now, p_alive_since, p_topic);
+    -- The other waiters' queue length changed (and maybe a grant or an expiry happened).
+    IF has_waiters OR items <> '' OR lock_watched(p_name) THEN
+        PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || items || '|q');
+    END IF;
 
     SELECT * INTO h FROM lock_holder x WHERE x.request_id = p_request_id;
     IF FOUND THEN
@@ -363,7 +391,7 @@ END $$;
 -- the lock to nobody commits without waiting for the WAL flush when p_durable is false: losing it in a crash
 -- leaves the grant to run out its lease, and any later change that depends on it (a grant) flushes it first.
 CREATE FUNCTION lock_release(p_name text, p_token bigint, p_device uuid, p_session text, p_now timestamptz,
-        p_alive_since timestamptz, p_topic text, p_durable boolean) RETURNS text LANGUAGE plpgsql AS $$
+        p_alive_since timestamptz, p_topic text, p_durable boolean, p_replica uuid) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     s lock_state;
     h lock_holder;
@@ -385,12 +413,17 @@ BEGIN
         VALUES (p_name, p_token, p_device, p_session, 'RELEASED', p_device || '/' || p_session, p_now)
         ON CONFLICT DO NOTHING;
         PERFORM lock_event_released(p_topic, h, p_now);
-        items := '|e' || p_token || ',RELEASED' || lock_expire_lapsed(p_name, p_now, p_topic);
+        items := lock_expire_lapsed(p_name, p_now, p_topic);
         items := items || lock_grant_queue(p_name, s.max_permits, p_now, p_alive_since, p_topic);
         IF NOT p_durable AND position('|g' IN items) = 0 THEN
             PERFORM set_config('synchronous_commit', 'off', true);
         END IF;
-        PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || items);
+        -- The releasing replica completes the holder's stream itself when it has it.
+        IF items <> '' OR h.stream_replica IS DISTINCT FROM p_replica AND h.stream_replica IS NOT NULL
+                OR lock_watched(p_name) THEN
+            PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || '|e' || p_token || ',RELEASED'
+                    || items);
+        END IF;
         RETURN 'RELEASED';
     END IF;
     items := lock_expire_lapsed(p_name, p_now, p_topic);

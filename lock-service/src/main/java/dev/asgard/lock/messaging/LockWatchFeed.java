@@ -18,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
 import dev.asgard.lock.repository.LockStore;
@@ -27,6 +28,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The hot feed behind {@code Watch}: on every {@code NOTIFY asgard_lock} this replica re-reads the changed lock once
@@ -76,12 +78,14 @@ public class LockWatchFeed {
     /** When each name was last read: ends of waits are looked up from a little before that. */
     private final Map<String, Instant> lastReads = new ConcurrentHashMap<>();
     private final Pool pool;
+    private final ReplicaId replica;
     private final LockStore store;
     private final LockQueries queries;
     private final Clock clock;
     private final Vertx vertx;
 
-    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, Clock clock, Vertx vertx) {
+    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, ReplicaId replica, Clock clock, Vertx vertx) {
+        this.replica = replica;
         this.pool = pool;
         this.store = store;
         this.queries = queries;
@@ -96,6 +100,26 @@ public class LockWatchFeed {
     }
 
     /**
+     * Tells every replica that this one watches a prefix (table {@code lock_watch}): the lock functions notify about
+     * changes under a watched prefix even when no stream needs to know. Call before listing the initial state.
+     *
+     * @param prefix the watcher's prefix
+     * @return completion once registered
+     */
+    public Uni<Void> register(String prefix) {
+        return pool.preparedQuery("INSERT INTO lock_watch (replica_id, prefix, since) VALUES ($1, $2, $3)"
+                + " ON CONFLICT DO NOTHING").execute(Tuple.of(replica.get(), prefix,
+                        clock.instant().atOffset(java.time.ZoneOffset.UTC))).replaceWithVoid();
+    }
+
+    /** Forgets a prefix no local watcher follows any more. */
+    private void unregister(String prefix) {
+        pool.preparedQuery("DELETE FROM lock_watch WHERE replica_id = $1 AND prefix = $2")
+                .execute(Tuple.of(replica.get(), prefix)).subscribe().with(ignored -> {
+                }, failure -> LOG.debugf("Could not forget watched prefix %s: %s", prefix, failure.getMessage()));
+    }
+
+    /**
      * @param prefix the watcher's name prefix: the feed reads a changed lock only if some watcher's prefix covers it
      * @return the hot stream of lock reads (all names; the watcher filters)
      */
@@ -105,7 +129,9 @@ public class LockWatchFeed {
             watchers.incrementAndGet();
         }).onTermination().invoke(() -> {
             watchers.decrementAndGet();
-            prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count);
+            if (prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count) == null) {
+                unregister(prefix);
+            }
         });
     }
 

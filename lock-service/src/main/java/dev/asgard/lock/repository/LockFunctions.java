@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.asgard.commons.events.Topics;
 import dev.asgard.lock.config.LockConfig;
+import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.domain.Holder;
 import dev.asgard.lock.domain.LockState;
 import dev.asgard.lock.domain.Mode;
@@ -38,14 +39,16 @@ public class LockFunctions {
     private static final String ACQUIRE = "SELECT outcome, fencing_token, lease_expires_at, queue_position, queue_length,"
             + " blocked_by, owner_holds FROM lock_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
             + " $15, $16, $17, $18)";
-    private static final String RELEASE = "SELECT lock_release($1, $2, $3, $4, $5, $6, $7, $8)";
+    private static final String RELEASE = "SELECT lock_release($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     private static final String SNAPSHOT = "SELECT kind, max_permits, fencing_counter, updated_at, holders, waiters"
             + " FROM lock_snapshot($1)";
 
     private final LockConfig config;
+    private final ReplicaId replica;
 
-    public LockFunctions(LockConfig config) {
+    public LockFunctions(LockConfig config, ReplicaId replica) {
         this.config = config;
+        this.replica = replica;
     }
 
     /** What {@code lock_acquire} decided. */
@@ -144,7 +147,7 @@ public class LockFunctions {
     public Uni<String> release(Pool pool, String name, long token, Owner owner, Instant now) {
         return pool.preparedQuery(RELEASE).execute(Tuple.from(new Object[] { name, token, owner.deviceId(),
                 owner.sessionId(), LockStore.at(now), LockStore.at(now.minus(config.replicaTimeout())),
-                Topics.LOCK_EVENTS, config.durableRelease() }))
+                Topics.LOCK_EVENTS, config.durableRelease(), replica.get() }))
                 .map(rows -> rows.iterator().next().getString(0));
     }
 

@@ -549,7 +549,7 @@ public class LockEngine {
             Holder holder = new Holder(waiter.name(), token, waiter.owner(), waiter.requestId(), waiter.mode(),
                     waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, waiter.enqueuedAt(),
                     waiter.leaseTtl(), now.plus(waiter.leaseTtl()), now);
-            return store.insertHolder(tx, holder).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
+            return store.insertHolder(tx, holder, waiter.replicaId()).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
         });
     }
 

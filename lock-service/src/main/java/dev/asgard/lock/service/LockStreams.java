@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.asgard.lock.config.LockConfig;
+import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.domain.Holder;
 import dev.asgard.lock.domain.LockNotice;
 import dev.asgard.lock.domain.LockState;
@@ -47,7 +48,7 @@ public class LockStreams {
 
     private static final Logger LOG = Logger.getLogger(LockStreams.class);
 
-    private final UUID replicaId = UUID.randomUUID();
+    private final UUID replicaId;
     private final Map<UUID, Stream> streams = new ConcurrentHashMap<>();
     /** Per lock: when its waiting streams' positions were last read, and whether a read is scheduled. */
     private final Map<String, Long> lastPositionRead = new ConcurrentHashMap<>();
@@ -60,7 +61,9 @@ public class LockStreams {
 
     private final Deadlocks deadlocks;
 
-    public LockStreams(LockEngine engine, Deadlocks deadlocks, LockConfig config, Vertx vertx, Clock clock) {
+    public LockStreams(LockEngine engine, Deadlocks deadlocks, LockConfig config, ReplicaId replica, Vertx vertx,
+            Clock clock) {
+        this.replicaId = replica.get();
         this.engine = engine;
         this.deadlocks = deadlocks;
         this.config = config;

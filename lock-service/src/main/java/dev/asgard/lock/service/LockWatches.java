@@ -37,6 +37,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.BackPressureFailure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
@@ -79,8 +80,12 @@ public class LockWatches {
     private final LockQueries queries;
     private final Pool pool;
     private final Clock clock;
+    private final Vertx vertx;
+    /** Longer than any lock transaction: what began before a watch registered has committed by then. */
+    private static final java.time.Duration REBASELINE_AFTER = java.time.Duration.ofSeconds(1);
 
-    public LockWatches(LockWatchFeed feed, LockQueries queries, Pool pool, Clock clock) {
+    public LockWatches(LockWatchFeed feed, LockQueries queries, Pool pool, Clock clock, Vertx vertx) {
+        this.vertx = vertx;
         this.feed = feed;
         this.queries = queries;
         this.pool = pool;
@@ -104,7 +109,14 @@ public class LockWatches {
                 }
             }, emitter::fail);
             emitter.onTermination(changes::cancel);
-            baseline(prefix, Set.of()).subscribe().with(ignored -> watch.initialComplete(), emitter::fail);
+            // Registered first, so later changes under the prefix notify; a change whose transaction began before the
+            // registration committed may not, and is caught by the second, quiet baseline a moment later.
+            feed.register(prefix).chain(() -> baseline(prefix, Set.of())).subscribe().with(ignored -> {
+                watch.initialComplete();
+                vertx.setTimer(REBASELINE_AFTER.toMillis(), id -> baseline(prefix, watch.knownNames()).subscribe()
+                        .with(done -> {
+                        }, emitter::fail));
+            }, emitter::fail);
         }, BackPressureStrategy.ERROR)
                 .onOverflow().buffer(MAX_BUFFERED)
                 .onFailure(BackPressureFailure.class).transform(e -> AsgardException.resourceExhausted(REASON_TOO_SLOW,

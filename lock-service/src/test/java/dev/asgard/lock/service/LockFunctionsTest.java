@@ -171,7 +171,7 @@ class LockFunctionsTest {
         try {
             java.apply(connection, h).await().indefinitely();
             connection.preparedQuery("SELECT " + function + "($1, ROW($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-                    + " $14, $15, $16)::lock_holder, $17)")
+                    + " $14, $15, $16, NULL)::lock_holder, $17)")
                     .execute(Tuple.from(new Object[] { Topics.LOCK_EVENTS, h.name(), h.fencingToken(),
                             h.owner().deviceId(), h.owner().sessionId(), h.requestId(), h.mode().name(), h.permits(),
                             h.priority(), h.preemptible(), h.purpose(), utc(h.acquiredAt()), utc(h.enqueuedAt()),
