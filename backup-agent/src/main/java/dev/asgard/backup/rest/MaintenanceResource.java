@@ -1,0 +1,120 @@
+package dev.asgard.backup.rest;
+
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.asgard.backup.mapping.SnapshotMapper;
+import dev.asgard.backup.rest.dto.CheckRequest;
+import dev.asgard.backup.rest.dto.CheckView;
+import dev.asgard.backup.rest.dto.ForgetPolicyRequest;
+import dev.asgard.backup.rest.dto.ForgetPolicyView;
+import dev.asgard.backup.rest.dto.RepositoryStatsView;
+import dev.asgard.backup.rest.dto.UnlockRequest;
+import dev.asgard.backup.rest.dto.UnlockView;
+import dev.asgard.backup.restic.ResticPolicy;
+import dev.asgard.backup.restic.ResticSnapshotFilter;
+import dev.asgard.backup.service.MaintenanceService;
+import dev.asgard.backup.service.RetentionService;
+import dev.asgard.backup.service.SnapshotValidation;
+import dev.asgard.commons.security.Roles;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Repository maintenance for administrators: forget by retention policy (preview or apply), check, unlock of
+ * stale restic locks, statistics (viewers read these). check, forget and unlock hold the repository exclusively.
+ */
+@Path("/api/v1/repositories/{id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Repository maintenance")
+@SecurityRequirement(name = "bearer")
+public class MaintenanceResource {
+
+    private final RetentionService retention;
+    private final MaintenanceService maintenance;
+    private final SnapshotMapper mapper;
+
+    public MaintenanceResource(RetentionService retention, MaintenanceService maintenance, SnapshotMapper mapper) {
+        this.retention = retention;
+        this.maintenance = maintenance;
+        this.mapper = mapper;
+    }
+
+    /**
+     * Applies a retention policy: a preview unless {@code "dryRun": false}. A policy without keep rules, or one
+     * that would leave a group without snapshots, is refused unless {@code "allowKeepNothing": true}.
+     */
+    @POST
+    @Path("/forget")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Forget snapshots by retention policy (dry run by default)")
+    public Uni<ForgetPolicyView> forget(@PathParam("id") String id, ForgetPolicyRequest body) {
+        UUID repositoryId = ResourceIds.repositoryId(id);
+        if (body == null) {
+            throw dev.asgard.commons.error.AsgardException.invalidArgument("REQUEST_BODY_MISSING",
+                    "A JSON body with the policy is required.");
+        }
+        ResticPolicy policy = new ResticPolicy(num(body.keepLast()), num(body.keepHourly()), num(body.keepDaily()),
+                num(body.keepWeekly()), num(body.keepMonthly()), num(body.keepYearly()), body.keepWithin(),
+                body.keepTags());
+        return retention.forget(repositoryId, new RetentionService.PolicyCommand(policy,
+                new ResticSnapshotFilter(body.host(), body.tags(), body.paths()),
+                body.groupBy() == null ? List.of() : body.groupBy(), Boolean.TRUE.equals(body.prune()),
+                !Boolean.FALSE.equals(body.dryRun()), Boolean.TRUE.equals(body.allowKeepNothing())))
+                .map(mapper::toView);
+    }
+
+    /** Checks the repository (structure; with readData or readDataSubset also pack data) and records the result. */
+    @POST
+    @Path("/check")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Check the repository", description = "Records last check time and outcome; emits "
+            + "asgard.backup.repository.check_completed.")
+    public Uni<CheckView> check(@PathParam("id") String id, CheckRequest body) {
+        UUID repositoryId = ResourceIds.repositoryId(id);
+        CheckRequest b = body == null ? new CheckRequest(false, null) : body;
+        return maintenance.check(repositoryId, Boolean.TRUE.equals(b.readData()), b.readDataSubset())
+                .map(mapper::toView);
+    }
+
+    /** Removes stale restic locks (with {@code "removeAll": true} every lock) and says which remain. */
+    @POST
+    @Path("/unlock")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Remove stale restic locks")
+    public Uni<UnlockView> unlock(@PathParam("id") String id, UnlockRequest body) {
+        UUID repositoryId = ResourceIds.repositoryId(id);
+        return maintenance.unlock(repositoryId, body != null && Boolean.TRUE.equals(body.removeAll()))
+                .map(mapper::toView);
+    }
+
+    /** Statistics in one of restic's modes, of all snapshots or the given ones. */
+    @GET
+    @Path("/stats")
+    @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
+    @Operation(summary = "Repository statistics")
+    public Uni<RepositoryStatsView> stats(@PathParam("id") String id, @QueryParam("mode") String mode,
+            @QueryParam("snapshot") List<String> snapshots) {
+        UUID repositoryId = ResourceIds.repositoryId(id);
+        String m = SnapshotValidation.statsMode(mode);
+        return maintenance.stats(repositoryId, m, snapshots).map(s -> mapper.toView(repositoryId, m, s));
+    }
+
+    private static int num(Integer value) {
+        return value == null ? 0 : value;
+    }
+}

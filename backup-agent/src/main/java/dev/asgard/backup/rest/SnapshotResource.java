@@ -1,0 +1,118 @@
+package dev.asgard.backup.rest;
+
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.asgard.backup.mapping.SnapshotMapper;
+import dev.asgard.backup.rest.dto.ForgetSnapshotView;
+import dev.asgard.backup.rest.dto.SnapshotDiffView;
+import dev.asgard.backup.rest.dto.SnapshotPage;
+import dev.asgard.backup.rest.dto.SnapshotTreePage;
+import dev.asgard.backup.rest.dto.SnapshotView;
+import dev.asgard.backup.restic.ResticSnapshotFilter;
+import dev.asgard.backup.service.SnapshotService;
+import dev.asgard.commons.error.AsgardException;
+import dev.asgard.commons.paging.PageRequest;
+import dev.asgard.commons.security.Roles;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Snapshots of a repository, read from restic: list with filters, details, browse, diff; administrators forget
+ * one. Snapshot ids are full ids or unique prefixes of at least 8 hexadecimal characters.
+ */
+@Path("/api/v1/repositories/{id}/snapshots")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Snapshots")
+@SecurityRequirement(name = "bearer")
+public class SnapshotResource {
+
+    private final SnapshotService service;
+    private final SnapshotMapper mapper;
+
+    public SnapshotResource(SnapshotService service, SnapshotMapper mapper) {
+        this.service = service;
+        this.mapper = mapper;
+    }
+
+    /** Lists snapshots, newest first; host, tag (all must match, repeatable) and path (repeatable) filter. */
+    @GET
+    @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
+    @Operation(summary = "List snapshots")
+    public Uni<SnapshotPage> list(@PathParam("id") String id, @QueryParam("host") String host,
+            @QueryParam("tag") List<String> tags, @QueryParam("path") List<String> paths,
+            @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
+        return service.list(ResourceIds.repositoryId(id), new ResticSnapshotFilter(host, tags, paths),
+                PageRequest.of(pageSize, pageToken)).map(mapper::toView);
+    }
+
+    /** Differences between two snapshots ({@code from} older, {@code to} newer), in path order. */
+    @GET
+    @Path("/diff")
+    @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
+    @Operation(summary = "Diff two snapshots")
+    public Uni<SnapshotDiffView> diff(@PathParam("id") String id, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("path") String path,
+            @QueryParam("metadata") @DefaultValue("false") boolean metadata,
+            @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
+        return service.diff(ResourceIds.repositoryId(id), from, to, path, metadata,
+                PageRequest.of(pageSize, pageToken)).map(mapper::toView);
+    }
+
+    /** One snapshot. */
+    @GET
+    @Path("/{sid}")
+    @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
+    @Operation(summary = "Show a snapshot")
+    public Uni<SnapshotView> get(@PathParam("id") String id, @PathParam("sid") String sid) {
+        return service.get(ResourceIds.repositoryId(id), sid).map(mapper::toView);
+    }
+
+    /** The entries of a folder of a snapshot (default the root), or of its whole subtree. */
+    @GET
+    @Path("/{sid}/tree")
+    @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
+    @Operation(summary = "Browse a snapshot")
+    public Uni<SnapshotTreePage> tree(@PathParam("id") String id, @PathParam("sid") String sid,
+            @QueryParam("path") @DefaultValue("/") String path,
+            @QueryParam("recursive") @DefaultValue("false") boolean recursive,
+            @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
+        return service.browse(ResourceIds.repositoryId(id), sid, path, recursive, PageRequest.of(pageSize, pageToken))
+                .map(mapper::toView);
+    }
+
+    /** Forgets one snapshot, pruning unreferenced data when {@code prune=true}. */
+    @DELETE
+    @Path("/{sid}")
+    @RolesAllowed(Roles.ADMIN)
+    @Operation(summary = "Forget a snapshot", description = "Holds the repository exclusively; emits "
+            + "asgard.backup.snapshot.forgotten.")
+    public Uni<ForgetSnapshotView> forget(@PathParam("id") String id, @PathParam("sid") String sid,
+            @QueryParam("prune") String prune) {
+        return service.forget(ResourceIds.repositoryId(id), sid, bool("prune", prune)).map(mapper::toView);
+    }
+
+    static boolean bool(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw AsgardException.invalidArgument("INVALID_ARGUMENT", "'%s' is not true or false.", value)
+                    .withViolation(field, "must be true or false");
+        };
+    }
+}
