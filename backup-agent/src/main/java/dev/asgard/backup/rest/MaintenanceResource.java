@@ -18,12 +18,10 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.asgard.backup.mapping.SnapshotMapper;
-import dev.asgard.backup.rest.dto.CheckRequest;
 import dev.asgard.backup.rest.dto.CheckView;
 import dev.asgard.backup.rest.dto.ForgetPolicyRequest;
 import dev.asgard.backup.rest.dto.ForgetPolicyView;
 import dev.asgard.backup.rest.dto.RepositoryStatsView;
-import dev.asgard.backup.rest.dto.UnlockRequest;
 import dev.asgard.backup.rest.dto.UnlockView;
 import dev.asgard.backup.restic.ResticPolicy;
 import dev.asgard.backup.restic.ResticSnapshotFilter;
@@ -78,28 +76,33 @@ public class MaintenanceResource {
                 .map(mapper::toView);
     }
 
-    /** Checks the repository (structure; with readData or readDataSubset also pack data) and records the result. */
+    /**
+     * Checks the repository (structure; with {@code readData=true} or {@code readDataSubset} also pack data) and
+     * records the result. Options are query parameters, so a plain {@code POST} with no body works.
+     */
     @POST
     @Path("/check")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Check the repository", description = "Records last check time and outcome; emits "
-            + "asgard.backup.repository.check_completed.")
-    public Uni<CheckView> check(@PathParam("id") String id, CheckRequest body) {
+            + "asgard.backup.repository.check_completed. readDataSubset: 10% or 1/5.")
+    public Uni<CheckView> check(@PathParam("id") String id, @QueryParam("readData") String readData,
+            @QueryParam("readDataSubset") String readDataSubset) {
         UUID repositoryId = ResourceIds.repositoryId(id);
-        CheckRequest b = body == null ? new CheckRequest(false, null) : body;
-        return maintenance.check(repositoryId, Boolean.TRUE.equals(b.readData()), b.readDataSubset())
+        return maintenance.check(repositoryId, SnapshotResource.bool("readData", readData), readDataSubset)
                 .map(mapper::toView);
     }
 
-    /** Removes stale restic locks (with {@code "removeAll": true} every lock) and says which remain. */
+    /**
+     * Removes stale restic locks (their process is gone or they are older than 30 minutes) and says which remain;
+     * {@code removeAll=true} removes every lock, only for when no restic process uses the repository any more.
+     */
     @POST
     @Path("/unlock")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Remove stale restic locks")
-    public Uni<UnlockView> unlock(@PathParam("id") String id, UnlockRequest body) {
+    public Uni<UnlockView> unlock(@PathParam("id") String id, @QueryParam("removeAll") String removeAll) {
         UUID repositoryId = ResourceIds.repositoryId(id);
-        return maintenance.unlock(repositoryId, body != null && Boolean.TRUE.equals(body.removeAll()))
-                .map(mapper::toView);
+        return maintenance.unlock(repositoryId, SnapshotResource.bool("removeAll", removeAll)).map(mapper::toView);
     }
 
     /** Statistics in one of restic's modes, of all snapshots or the given ones. */
