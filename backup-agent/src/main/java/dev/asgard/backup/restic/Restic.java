@@ -70,7 +70,8 @@ public class Restic {
 
     /**
      * {@code restic ls --json}: a folder of a snapshot. restic 0.14 prints the folder itself and its direct
-     * entries (all entries below with {@code recursive}); the caller filters.
+     * entries (all entries below with {@code recursive}); the caller filters. A path that does not exist gives
+     * the snapshot line only.
      *
      * @param repo the repository
      * @param snapshotId the snapshot (full id or unique prefix)
@@ -85,7 +86,8 @@ public class Restic {
             args.add("--recursive");
         }
         args.add(snapshotId);
-        if (!"/".equals(path)) {
+        // Without a path restic lists the whole tree; "/" limits it to the top level.
+        if (!recursive || !"/".equals(path)) {
             args.add(path);
         }
         return ResticJson.tree(runner.run(repo, args, SHORT).orThrow().stdout());

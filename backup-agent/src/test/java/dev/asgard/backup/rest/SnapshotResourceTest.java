@@ -232,6 +232,9 @@ class SnapshotResourceTest {
         keep(admin().post(f.path("/check")).then().statusCode(200).body("outcome", equalTo("failed"))
                 .body("hint", containsString("PID " + running.pid()))
                 .body("hint", containsString("/api/v1/repositories/" + f.id + "/unlock")).extract());
+        admin().delete(f.path("/snapshots/" + f.snapshotIds.get(0))).then().statusCode(503)
+                .body("reason", equalTo("RESTIC_LOCKED")).body("hint", containsString("PID " + running.pid()))
+                .body("hint", containsString("/unlock"));
         keep(admin().post(f.path("/unlock")).then().statusCode(200).body("removedLockCount", equalTo(0))
                 .body("remainingLockCount", equalTo(1)).body("remainingLocks[0].pid", equalTo((int) running.pid()))
                 .body("remainingLocks[0].exclusive", equalTo(false)).body("hint", containsString("removeAll"))
