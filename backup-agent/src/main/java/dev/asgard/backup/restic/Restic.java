@@ -160,7 +160,10 @@ public class Restic {
             args.add(String.join(",", groupBy));
         }
         if (dryRun) {
+            // A preview changes nothing: without --no-lock restic 0.14 wants an exclusive lock even for it, so a
+            // running backup would make the preview fail.
             args.add("--dry-run");
+            args.add("--no-lock");
         } else if (prune) {
             args.add("--prune");
         }

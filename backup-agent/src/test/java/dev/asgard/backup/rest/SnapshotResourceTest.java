@@ -223,7 +223,8 @@ class SnapshotResourceTest {
         Fixture f = fixture("unlock");
         ResticRepo repo = ResticRepo.of(f.url, PASSWORD);
 
-        // A live backup holds a lock: check cannot run and says who holds it; unlock leaves the live lock.
+        // A live backup holds a lock: a policy preview still works (it takes no lock); check and forget cannot run
+        // and say who holds the lock; unlock leaves the live lock.
         var running = restic.backupStdin(repo, "slow.bin", List.of(), m -> {
         }, Duration.ofMinutes(2));
         running.stdin().write("partial".getBytes(StandardCharsets.UTF_8));
@@ -232,6 +233,8 @@ class SnapshotResourceTest {
         keep(admin().post(f.path("/check")).then().statusCode(200).body("outcome", equalTo("failed"))
                 .body("hint", containsString("PID " + running.pid()))
                 .body("hint", containsString("/api/v1/repositories/" + f.id + "/unlock")).extract());
+        admin().contentType(ContentType.JSON).body(Map.of("keepLast", 1)).post(f.path("/forget")).then()
+                .statusCode(200).body("dryRun", equalTo(true)).body("removeCount", equalTo(1));
         admin().delete(f.path("/snapshots/" + f.snapshotIds.get(0))).then().statusCode(503)
                 .body("reason", equalTo("RESTIC_LOCKED")).body("hint", containsString("PID " + running.pid()))
                 .body("hint", containsString("/unlock"));
