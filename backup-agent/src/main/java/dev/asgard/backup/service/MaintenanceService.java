@@ -14,7 +14,10 @@ import dev.asgard.backup.restic.ResticCheck;
 import dev.asgard.backup.restic.ResticException;
 import dev.asgard.backup.restic.ResticLock;
 import dev.asgard.backup.restic.ResticOutcome;
+import dev.asgard.backup.restic.ResticSnapshot;
+import dev.asgard.backup.restic.ResticSnapshotFilter;
 import dev.asgard.backup.restic.ResticStats;
+import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.error.Validation;
 import io.smallrye.mutiny.Uni;
 
@@ -142,6 +145,19 @@ public class MaintenanceService {
         String m = SnapshotValidation.statsMode(mode);
         List<String> ids = snapshotIds == null ? List.of()
                 : snapshotIds.stream().map(id -> SnapshotValidation.snapshotId("snapshot", id)).toList();
-        return snapshots.run(repositoryId, repo -> restic.stats(repo, m, ids));
+        return snapshots.run(repositoryId, repo -> {
+            if (!ids.isEmpty()) {
+                // restic stats counts nothing for an unknown id and still succeeds
+                List<String> found = restic.snapshots(repo, ResticSnapshotFilter.ALL, ids).stream()
+                        .map(ResticSnapshot::id).toList();
+                for (String id : ids) {
+                    if (found.stream().noneMatch(f -> f.startsWith(id))) {
+                        throw AsgardException.notFound("SNAPSHOT_NOT_FOUND", "No snapshot %s in repository %s.", id,
+                                repositoryId).withHint("List the repository's snapshots for their ids.");
+                    }
+                }
+            }
+            return restic.stats(repo, m, ids);
+        });
     }
 }

@@ -328,6 +328,10 @@ class SnapshotResourceTest {
                 .body("errors.field", hasItem("mode"));
         admin().queryParam("snapshot", "nothex").get(f.path("/stats")).then().statusCode(400)
                 .body("reason", equalTo("INVALID_SNAPSHOT_ID"));
+        admin().queryParam("snapshot", "f".repeat(64)).get(f.path("/stats")).then().statusCode(404)
+                .body("reason", equalTo("SNAPSHOT_NOT_FOUND"));
+        admin().queryParam("from", "f".repeat(8)).queryParam("to", sid).get(f.path("/snapshots/diff")).then()
+                .statusCode(404).body("reason", equalTo("SNAPSHOT_NOT_FOUND"));
         // Nothing was forgotten by any of it.
         viewer().get(f.path("/snapshots")).then().body("items", hasSize(3));
     }
