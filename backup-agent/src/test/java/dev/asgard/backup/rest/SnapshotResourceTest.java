@@ -126,6 +126,25 @@ class SnapshotResourceTest {
                 .body("items.path", equalTo(List.of(src + "/a.txt", src + "/sub", src + "/sub/b.txt")));
         viewer().get(f.path("/snapshots/" + ids.get(0) + "/tree")).then().statusCode(200)
                 .body("path", equalTo("/")).body("items", hasSize(1));
+        List<String> paged = new ArrayList<>();
+        String next = null;
+        do {
+            var req = viewer().queryParam("path", src).queryParam("recursive", true).queryParam("page_size", 1);
+            if (next != null) {
+                req = req.queryParam("page_token", next);
+            }
+            ExtractableResponse<Response> page = req.get(f.path("/snapshots/" + ids.get(0) + "/tree")).then()
+                    .statusCode(200).body("items", hasSize(1)).extract();
+            paged.addAll(page.path("items.path"));
+            next = page.path("nextPageToken");
+        } while (!next.isEmpty() && paged.size() < 10);
+        assertEquals(List.of(src + "/a.txt", src + "/sub", src + "/sub/b.txt"), paged);
+        // a token is bound to its query: another folder's listing refuses it
+        String tokenOfTree = viewer().queryParam("path", src).queryParam("page_size", 1)
+                .get(f.path("/snapshots/" + ids.get(0) + "/tree")).then().extract().path("nextPageToken");
+        viewer().queryParam("path", src + "/sub").queryParam("page_token", tokenOfTree)
+                .get(f.path("/snapshots/" + ids.get(0) + "/tree")).then().statusCode(400)
+                .body("reason", equalTo("INVALID_PAGE_TOKEN"));
         viewer().queryParam("path", src + "/missing").get(f.path("/snapshots/" + ids.get(0) + "/tree")).then()
                 .statusCode(404).body("reason", equalTo("PATH_NOT_FOUND"));
 
@@ -136,6 +155,13 @@ class SnapshotResourceTest {
                 .body("entries.change", equalTo(List.of("modified", "added", "removed")))
                 .body("stats.changedFiles", equalTo(1)).body("stats.filesAdded", equalTo(1))
                 .body("stats.filesRemoved", equalTo(1)).extract());
+        ExtractableResponse<Response> diffPage = viewer().queryParam("from", ids.get(0)).queryParam("to", ids.get(1))
+                .queryParam("page_size", 2).get(f.path("/snapshots/diff")).then().statusCode(200)
+                .body("entries", hasSize(2)).body("stats.filesAdded", equalTo(1)).extract();
+        viewer().queryParam("from", ids.get(0)).queryParam("to", ids.get(1)).queryParam("page_size", 2)
+                .queryParam("page_token", diffPage.<String>path("nextPageToken")).get(f.path("/snapshots/diff")).then()
+                .statusCode(200).body("entries.path", equalTo(List.of(src + "/sub/b.txt")))
+                .body("stats.filesAdded", equalTo(1)).body("nextPageToken", equalTo(""));
         viewer().queryParam("from", ids.get(0)).queryParam("to", ids.get(1)).queryParam("path", src + "/sub")
                 .get(f.path("/snapshots/diff")).then().statusCode(200)
                 .body("entries.path", equalTo(List.of(src + "/sub/b.txt")));
