@@ -61,7 +61,7 @@ public class MaintenanceResource {
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Forget snapshots by retention policy (dry run by default)")
     public Uni<ForgetPolicyView> forget(@PathParam("id") String id, ForgetPolicyRequest body) {
-        UUID repositoryId = ResourceIds.repositoryId(id);
+        UUID repositoryId = RestParams.repositoryId(id);
         if (body == null) {
             throw dev.asgard.commons.error.AsgardException.invalidArgument("REQUEST_BODY_MISSING",
                     "A JSON body with the policy is required.");
@@ -87,8 +87,8 @@ public class MaintenanceResource {
             + "asgard.backup.repository.check_completed. readDataSubset: 10% or 1/5.")
     public Uni<CheckView> check(@PathParam("id") String id, @QueryParam("readData") String readData,
             @QueryParam("readDataSubset") String readDataSubset) {
-        UUID repositoryId = ResourceIds.repositoryId(id);
-        return maintenance.check(repositoryId, SnapshotResource.bool("readData", readData), readDataSubset)
+        UUID repositoryId = RestParams.repositoryId(id);
+        return maintenance.check(repositoryId, RestParams.bool("readData", readData), readDataSubset)
                 .map(mapper::toView);
     }
 
@@ -101,8 +101,8 @@ public class MaintenanceResource {
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Remove stale restic locks")
     public Uni<UnlockView> unlock(@PathParam("id") String id, @QueryParam("removeAll") String removeAll) {
-        UUID repositoryId = ResourceIds.repositoryId(id);
-        return maintenance.unlock(repositoryId, SnapshotResource.bool("removeAll", removeAll)).map(mapper::toView);
+        UUID repositoryId = RestParams.repositoryId(id);
+        return maintenance.unlock(repositoryId, RestParams.bool("removeAll", removeAll)).map(mapper::toView);
     }
 
     /** Statistics in one of restic's modes, of all snapshots or the given ones. */
@@ -112,7 +112,7 @@ public class MaintenanceResource {
     @Operation(summary = "Repository statistics")
     public Uni<RepositoryStatsView> stats(@PathParam("id") String id, @QueryParam("mode") String mode,
             @QueryParam("snapshot") List<String> snapshots) {
-        UUID repositoryId = ResourceIds.repositoryId(id);
+        UUID repositoryId = RestParams.repositoryId(id);
         String m = SnapshotValidation.statsMode(mode);
         return maintenance.stats(repositoryId, m, snapshots).map(s -> mapper.toView(repositoryId, m, s));
     }

@@ -24,7 +24,6 @@ import dev.asgard.backup.rest.dto.SnapshotTreePage;
 import dev.asgard.backup.rest.dto.SnapshotView;
 import dev.asgard.backup.restic.ResticSnapshotFilter;
 import dev.asgard.backup.service.SnapshotService;
-import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.paging.PageRequest;
 import dev.asgard.commons.security.Roles;
 import io.smallrye.mutiny.Uni;
@@ -54,7 +53,7 @@ public class SnapshotResource {
     public Uni<SnapshotPage> list(@PathParam("id") String id, @QueryParam("host") String host,
             @QueryParam("tag") List<String> tags, @QueryParam("path") List<String> paths,
             @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
-        return service.list(ResourceIds.repositoryId(id), new ResticSnapshotFilter(host, tags, paths),
+        return service.list(RestParams.repositoryId(id), new ResticSnapshotFilter(host, tags, paths),
                 PageRequest.of(pageSize, pageToken)).map(mapper::toView);
     }
 
@@ -65,9 +64,9 @@ public class SnapshotResource {
     @Operation(summary = "Diff two snapshots")
     public Uni<SnapshotDiffView> diff(@PathParam("id") String id, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("path") String path,
-            @QueryParam("metadata") @DefaultValue("false") boolean metadata,
+            @QueryParam("metadata") String metadata,
             @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
-        return service.diff(ResourceIds.repositoryId(id), from, to, path, metadata,
+        return service.diff(RestParams.repositoryId(id), from, to, path, RestParams.bool("metadata", metadata),
                 PageRequest.of(pageSize, pageToken)).map(mapper::toView);
     }
 
@@ -77,7 +76,7 @@ public class SnapshotResource {
     @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
     @Operation(summary = "Show a snapshot")
     public Uni<SnapshotView> get(@PathParam("id") String id, @PathParam("sid") String sid) {
-        return service.get(ResourceIds.repositoryId(id), sid).map(mapper::toView);
+        return service.get(RestParams.repositoryId(id), sid).map(mapper::toView);
     }
 
     /** The entries of a folder of a snapshot (default the root), or of its whole subtree. */
@@ -87,9 +86,10 @@ public class SnapshotResource {
     @Operation(summary = "Browse a snapshot")
     public Uni<SnapshotTreePage> tree(@PathParam("id") String id, @PathParam("sid") String sid,
             @QueryParam("path") @DefaultValue("/") String path,
-            @QueryParam("recursive") @DefaultValue("false") boolean recursive,
+            @QueryParam("recursive") String recursive,
             @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
-        return service.browse(ResourceIds.repositoryId(id), sid, path, recursive, PageRequest.of(pageSize, pageToken))
+        return service.browse(RestParams.repositoryId(id), sid, path, RestParams.bool("recursive", recursive),
+                PageRequest.of(pageSize, pageToken))
                 .map(mapper::toView);
     }
 
@@ -101,18 +101,6 @@ public class SnapshotResource {
             + "asgard.backup.snapshot.forgotten.")
     public Uni<ForgetSnapshotView> forget(@PathParam("id") String id, @PathParam("sid") String sid,
             @QueryParam("prune") String prune) {
-        return service.forget(ResourceIds.repositoryId(id), sid, bool("prune", prune)).map(mapper::toView);
-    }
-
-    static boolean bool(String field, String value) {
-        if (value == null || value.isEmpty()) {
-            return false;
-        }
-        return switch (value) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw AsgardException.invalidArgument("INVALID_ARGUMENT", "'%s' is not true or false.", value)
-                    .withViolation(field, "must be true or false");
-        };
+        return service.forget(RestParams.repositoryId(id), sid, RestParams.bool("prune", prune)).map(mapper::toView);
     }
 }

@@ -326,6 +326,10 @@ class SnapshotResourceTest {
             admin().queryParam("path", path).get(f.path("/snapshots/" + sid + "/tree")).then().statusCode(400)
                     .body("errors.field", hasItem("path"));
         }
+        admin().queryParam("recursive", "yes").get(f.path("/snapshots/" + sid + "/tree")).then().statusCode(400)
+                .body("errors.field", hasItem("recursive"));
+        admin().queryParam("from", sid).queryParam("to", sid).queryParam("metadata", "1")
+                .get(f.path("/snapshots/diff")).then().statusCode(400).body("errors.field", hasItem("metadata"));
         admin().get(f.path("/snapshots/" + "f".repeat(64) + "/tree")).then().statusCode(404)
                 .body("reason", equalTo("SNAPSHOT_NOT_FOUND"));
         admin().queryParam("to", sid).get(f.path("/snapshots/diff")).then().statusCode(400)
