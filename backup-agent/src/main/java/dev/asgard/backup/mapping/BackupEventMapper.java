@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import com.google.protobuf.Timestamp;
 
+import dev.asgard.backup.restic.ResticSnapshot;
 import dev.asgard.backup.service.CheckReport;
 import dev.asgard.proto.backup.v1.CheckOutcome;
 import dev.asgard.proto.backup.v1.CheckResult;
@@ -24,16 +25,17 @@ public final class BackupEventMapper {
 
     /**
      * @param repositoryId the repository
-     * @param snapshotId the full snapshot id
+     * @param snapshot the snapshot
      * @param byPolicy whether a retention policy forgot it
      * @param pruned whether data was pruned afterwards
      * @param at when
      * @return the event
      */
-    public static SnapshotForgotten forgotten(String repositoryId, String snapshotId, boolean byPolicy, boolean pruned,
-            Instant at) {
-        return SnapshotForgotten.newBuilder().setSnapshotId(snapshotId).setRepositoryId(repositoryId)
-                .setChangeTime(timestamp(at)).setByPolicy(byPolicy).setPruned(pruned).build();
+    public static SnapshotForgotten forgotten(String repositoryId, ResticSnapshot snapshot, boolean byPolicy,
+            boolean pruned, Instant at) {
+        return SnapshotForgotten.newBuilder().setSnapshotId(snapshot.id()).setRepositoryId(repositoryId)
+                .setChangeTime(timestamp(at)).setByPolicy(byPolicy).setPruned(pruned)
+                .setJobId(SnapshotMapper.jobId(snapshot.tags())).build();
     }
 
     /**

@@ -28,10 +28,23 @@ import dev.asgard.commons.paging.Page;
 @ApplicationScoped
 public class SnapshotMapper {
 
+    /** The tag the jobs slice puts on every snapshot of a job ({@code BackupJob.jobTag()}). */
+    public static final String JOB_TAG_PREFIX = "asgard-job=";
+
+    /**
+     * @param tags a snapshot's tags
+     * @return the id of the job that made it, empty for snapshots made elsewhere
+     */
+    public static String jobId(java.util.List<String> tags) {
+        return tags.stream().filter(t -> t.startsWith(JOB_TAG_PREFIX)).map(t -> t.substring(JOB_TAG_PREFIX.length()))
+                .findFirst().orElse("");
+    }
+
     /** @param s the snapshot @return the view */
     public SnapshotView toView(ResticSnapshot s) {
+        String job = jobId(s.tags());
         return new SnapshotView(s.id(), s.shortId(), s.time(), s.hostname(), s.username(), s.paths(), s.tags(),
-                s.parent(), s.tree());
+                s.parent(), s.tree(), job.isEmpty() ? null : job);
     }
 
     /** @param page a page of snapshots @return the view */
@@ -82,7 +95,7 @@ public class SnapshotMapper {
 
     /** @param f a forgotten snapshot @return the view */
     public ForgetSnapshotView toView(SnapshotService.Forgotten f) {
-        return new ForgetSnapshotView(f.snapshotId(), f.pruned(), f.freedBytes());
+        return new ForgetSnapshotView(f.snapshot().id(), f.pruned(), f.freedBytes());
     }
 
     /** @param o a policy outcome @return the view */

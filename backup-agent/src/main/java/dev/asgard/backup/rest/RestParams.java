@@ -30,4 +30,25 @@ final class RestParams {
                     .withViolation(field, "must be true or false");
         };
     }
+
+    static UUID uuid(String field, String value) {
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw AsgardException.invalidArgument("INVALID_ARGUMENT", "'%s' is not an id.", value)
+                    .withViolation(field, "must be a UUID");
+        }
+    }
+
+    static java.time.Instant instant(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(value).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw AsgardException.invalidArgument("INVALID_ARGUMENT", "'%s' is not a time.", value)
+                    .withViolation(field, "must be an ISO-8601 time with offset, such as 2026-11-22T06:00:00Z");
+        }
+    }
 }

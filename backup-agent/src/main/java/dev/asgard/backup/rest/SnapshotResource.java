@@ -1,6 +1,8 @@
 package dev.asgard.backup.rest;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
@@ -46,14 +48,25 @@ public class SnapshotResource {
         this.mapper = mapper;
     }
 
-    /** Lists snapshots, newest first; host, tag (all must match, repeatable) and path (repeatable) filter. */
+    /**
+     * Lists snapshots, newest first; host, tag (all must match, repeatable), path (repeatable), job (the job that
+     * made them) and time range ({@code taken_after} inclusive, {@code taken_before} exclusive, ISO-8601) filter.
+     */
     @GET
     @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
     @Operation(summary = "List snapshots")
     public Uni<SnapshotPage> list(@PathParam("id") String id, @QueryParam("host") String host,
             @QueryParam("tag") List<String> tags, @QueryParam("path") List<String> paths,
+            @QueryParam("job") String job, @QueryParam("taken_after") String takenAfter,
+            @QueryParam("taken_before") String takenBefore,
             @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
-        return service.list(RestParams.repositoryId(id), new ResticSnapshotFilter(host, tags, paths),
+        UUID repositoryId = RestParams.repositoryId(id);
+        List<String> allTags = new ArrayList<>(tags == null ? List.of() : tags);
+        if (job != null && !job.isEmpty()) {
+            allTags.add(SnapshotMapper.JOB_TAG_PREFIX + RestParams.uuid("job", job));
+        }
+        return service.list(repositoryId, new ResticSnapshotFilter(host, allTags, paths),
+                RestParams.instant("taken_after", takenAfter), RestParams.instant("taken_before", takenBefore),
                 PageRequest.of(pageSize, pageToken)).map(mapper::toView);
     }
 

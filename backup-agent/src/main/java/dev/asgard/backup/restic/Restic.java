@@ -147,7 +147,7 @@ public class Restic {
      * @return the decisions per group, and the invocation
      * @throws ResticException on failure
      */
-    public ResticForget forget(ResticRepo repo, ResticPolicy policy, ResticSnapshotFilter filter,
+    public ResticForgetReport forget(ResticRepo repo, ResticPolicy policy, ResticSnapshotFilter filter,
             List<String> groupBy, boolean dryRun, boolean prune) {
         if (policy.isEmpty()) {
             throw new IllegalArgumentException("an empty retention policy forgets nothing");
@@ -168,7 +168,7 @@ public class Restic {
             args.add("--prune");
         }
         ResticResult r = runner.run(repo, args, dryRun ? SHORT : LONG).orThrow();
-        return new ResticForget(ResticJson.forget(r.stdoutText()), r);
+        return new ResticForgetReport(ResticJson.forget(r.stdoutText()), r);
     }
 
     /**

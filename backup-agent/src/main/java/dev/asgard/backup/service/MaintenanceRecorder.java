@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.asgard.backup.entity.BackupRepository;
 import dev.asgard.backup.mapping.BackupEventMapper;
 import dev.asgard.backup.repository.BackupRepositoryRepository;
+import dev.asgard.backup.restic.ResticSnapshot;
 import dev.asgard.commons.events.EventPublisher;
 import dev.asgard.commons.events.Topics;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -36,25 +37,25 @@ public class MaintenanceRecorder {
 
     /**
      * @param repositoryId the repository
-     * @param snapshotIds full ids of the forgotten snapshots
+     * @param forgotten the forgotten snapshots
      * @param byPolicy whether a retention policy forgot them
      * @param pruned whether data was pruned
      * @return done
      */
     @WithTransaction
-    public Uni<Void> snapshotsForgotten(UUID repositoryId, List<String> snapshotIds, boolean byPolicy,
+    public Uni<Void> snapshotsForgotten(UUID repositoryId, List<ResticSnapshot> forgotten, boolean byPolicy,
             boolean pruned) {
         Instant now = clock.instant();
         return repositories.findById(repositoryId)
                 .invoke(r -> {
                     if (r != null && r.snapshotCount != null) {
-                        r.snapshotCount = Math.max(0, r.snapshotCount - snapshotIds.size());
+                        r.snapshotCount = Math.max(0, r.snapshotCount - forgotten.size());
                     }
                 })
-                .chain(ignored -> Multi.createFrom().iterable(snapshotIds)
-                        .onItem().transformToUniAndConcatenate(id -> events.publish(Topics.BACKUP_EVENTS, id,
-                                BackupEventMapper.SNAPSHOT_FORGOTTEN, id,
-                                BackupEventMapper.forgotten(repositoryId.toString(), id, byPolicy, pruned, now)))
+                .chain(ignored -> Multi.createFrom().iterable(forgotten)
+                        .onItem().transformToUniAndConcatenate(s -> events.publish(Topics.BACKUP_EVENTS, s.id(),
+                                BackupEventMapper.SNAPSHOT_FORGOTTEN, s.id(),
+                                BackupEventMapper.forgotten(repositoryId.toString(), s, byPolicy, pruned, now)))
                         .collect().asList())
                 .replaceWithVoid();
     }

@@ -85,8 +85,8 @@ public class RetentionService {
         return snapshots.run(repositoryId, repo -> guard.hold(repositoryId, RepositoryGuard.Mode.EXCLUSIVE,
                 "forget by policy", () -> apply(repo, command)))
                 .call(o -> {
-                    List<String> removed = o.decisions().stream().filter(d -> !d.keep())
-                            .map(d -> d.snapshot().id()).toList();
+                    List<ResticSnapshot> removed = o.decisions().stream().filter(d -> !d.keep())
+                            .map(Decision::snapshot).toList();
                     return removed.isEmpty() ? Uni.createFrom().voidItem()
                             : recorder.snapshotsForgotten(repositoryId, removed, true, o.pruned());
                 });

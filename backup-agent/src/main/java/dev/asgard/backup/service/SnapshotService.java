@@ -55,15 +55,32 @@ public class SnapshotService {
      * @return one page of snapshots, newest first
      */
     public Uni<Page<ResticSnapshot>> list(UUID repositoryId, ResticSnapshotFilter filter, PageRequest page) {
+        return list(repositoryId, filter, null, null, page);
+    }
+
+    /**
+     * @param repositoryId the repository
+     * @param filter host, tags, paths
+     * @param takenAfter only snapshots taken at or after this; null for no bound
+     * @param takenBefore only snapshots taken before this; null for no bound
+     * @param page size and cursor
+     * @return one page of snapshots, newest first
+     */
+    public Uni<Page<ResticSnapshot>> list(UUID repositoryId, ResticSnapshotFilter filter, java.time.Instant takenAfter,
+            java.time.Instant takenBefore, PageRequest page) {
         Validation v = Validation.create();
         SnapshotValidation.filter(v, filter.host(), filter.tags(), filter.paths());
         v.throwIfInvalid();
         String query = PageTokenCodec.query("snapshots", repositoryId.toString(), String.valueOf(filter.host()),
-                String.join(",", filter.tags()), String.join("\n", filter.paths()));
+                String.join(",", filter.tags()), String.join("\n", filter.paths()), String.valueOf(takenAfter),
+                String.valueOf(takenBefore));
         String after = page.token().map(t -> pageTokens.decode(t, query).get(0)).orElse(null);
         return run(repositoryId, repo -> restic.snapshots(repo, filter, List.of()))
                 .map(all -> {
-                    List<ResticSnapshot> sorted = new ArrayList<>(all);
+                    List<ResticSnapshot> sorted = new ArrayList<>(all.stream()
+                            .filter(x -> takenAfter == null || (x.time() != null && !x.time().isBefore(takenAfter)))
+                            .filter(x -> takenBefore == null || (x.time() != null && x.time().isBefore(takenBefore)))
+                            .toList());
                     sorted.sort(Comparator.comparing(ResticSnapshot::time, Comparator.nullsLast(Comparator
                             .<java.time.Instant>naturalOrder())).reversed().thenComparing(ResticSnapshot::id));
                     return cut(sorted, ResticSnapshot::id, after, page, query);
@@ -174,8 +191,8 @@ public class SnapshotService {
         });
     }
 
-    /** @param snapshotId the full id @param pruned whether data was pruned @param freedBytes bytes prune freed */
-    public record Forgotten(String snapshotId, boolean pruned, long freedBytes) {
+    /** @param snapshot the forgotten snapshot @param pruned whether data was pruned @param freedBytes bytes freed */
+    public record Forgotten(ResticSnapshot snapshot, boolean pruned, long freedBytes) {
     }
 
     /**
@@ -191,11 +208,11 @@ public class SnapshotService {
         String id = SnapshotValidation.snapshotId("snapshotId", snapshotId);
         return run(repositoryId, repo -> guard.hold(repositoryId, RepositoryGuard.Mode.EXCLUSIVE,
                 prune ? "forget and prune" : "forget", () -> {
-                    String full = find(repositoryId, repo, id).id();
-                    ResticResult r = restic.forget(repo, List.of(full), prune).orThrow();
-                    return new Forgotten(full, prune, prune ? ResticJson.prunedBytes(r.stdoutText()) : 0);
+                    ResticSnapshot snapshot = find(repositoryId, repo, id);
+                    ResticResult r = restic.forget(repo, List.of(snapshot.id()), prune).orThrow();
+                    return new Forgotten(snapshot, prune, prune ? ResticJson.prunedBytes(r.stdoutText()) : 0);
                 }))
-                .call(f -> recorder.snapshotsForgotten(repositoryId, List.of(f.snapshotId()), false, f.pruned()));
+                .call(f -> recorder.snapshotsForgotten(repositoryId, List.of(f.snapshot()), false, f.pruned()));
     }
 
     /**

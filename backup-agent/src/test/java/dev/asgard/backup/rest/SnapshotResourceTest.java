@@ -98,6 +98,13 @@ class SnapshotResourceTest {
                 .body("items", hasSize(3));
         viewer().queryParam("path", "/elsewhere").get(f.path("/snapshots")).then().statusCode(200)
                 .body("items", hasSize(0));
+        viewer().queryParam("job", UUID.randomUUID().toString()).get(f.path("/snapshots")).then().statusCode(200)
+                .body("items", hasSize(0));
+        String secondTime = all.path("items[1].time");
+        viewer().queryParam("taken_after", secondTime).get(f.path("/snapshots")).then().statusCode(200)
+                .body("items.id", equalTo(List.of(ids.get(2), ids.get(1))));
+        viewer().queryParam("taken_before", secondTime).get(f.path("/snapshots")).then().statusCode(200)
+                .body("items.id", equalTo(List.of(ids.get(0))));
 
         // pages
         ExtractableResponse<Response> first = viewer().queryParam("page_size", 2).get(f.path("/snapshots")).then()
@@ -320,6 +327,10 @@ class SnapshotResourceTest {
         admin().queryParam("host", "bad host!").queryParam("tag", "a,b").queryParam("path", "relative")
                 .get(f.path("/snapshots")).then().statusCode(400).body("errors.field", hasItems("host", "tags[0]",
                         "paths[0]"));
+        admin().queryParam("job", "x").get(f.path("/snapshots")).then().statusCode(400)
+                .body("errors.field", hasItem("job"));
+        admin().queryParam("taken_after", "yesterday").get(f.path("/snapshots")).then().statusCode(400)
+                .body("errors.field", hasItem("taken_after"));
         admin().queryParam("page_token", "forged").get(f.path("/snapshots")).then().statusCode(400)
                 .body("reason", equalTo("INVALID_PAGE_TOKEN"));
         for (String path : List.of("relative", "/a/../b", "/a//b", "/x\u0001")) {

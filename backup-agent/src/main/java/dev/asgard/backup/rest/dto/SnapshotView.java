@@ -15,7 +15,8 @@ import java.util.List;
  * @param tags tags
  * @param parentId the parent snapshot, or null
  * @param treeId the root tree
+ * @param jobId the job that made it (from its {@code asgard-job=<id>} tag), null for snapshots made elsewhere
  */
 public record SnapshotView(String id, String shortId, Instant time, String hostname, String username,
-        List<String> paths, List<String> tags, String parentId, String treeId) {
+        List<String> paths, List<String> tags, String parentId, String treeId, String jobId) {
 }

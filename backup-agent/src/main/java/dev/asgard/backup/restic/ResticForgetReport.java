@@ -8,10 +8,10 @@ import java.util.List;
  * @param groups the decisions per group
  * @param result the invocation (its output carries prune's numbers)
  */
-public record ResticForget(List<ResticForgetGroup> groups, ResticResult result) {
+public record ResticForgetReport(List<ResticForgetGroup> groups, ResticResult result) {
 
     /** Never null list. */
-    public ResticForget {
+    public ResticForgetReport {
         groups = groups == null ? List.of() : List.copyOf(groups);
     }
 }
