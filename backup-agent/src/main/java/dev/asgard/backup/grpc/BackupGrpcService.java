@@ -24,7 +24,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The {@code asgard.backup.v1.BackupService} endpoint, bound on the service's HTTP port next to the standard
- * {@code grpc.health.v1.Health} service. Every call needs a device token (the commons interceptor).
+ * {@code grpc.health.v1.Health} service. Every call needs an administrator token: {@code Get*}/{@code List*}/{@code Watch*}
+ * with asgard-viewer or asgard-admin, the rest asgard-admin (commons {@code AdminGrpcInterceptor}).
  *
  * <p>Implemented: snapshots (List, Get, Browse, Diff, Forget, ForgetByPolicy) and maintenance (Check, Unlock,
  * GetRepositoryStats), delegated to {@link SnapshotGrpcHandlers}. The other RPCs answer {@code UNIMPLEMENTED}
