@@ -386,8 +386,9 @@ BEGIN
     INTO blocked_by FROM lock_holder x WHERE x.name = p_name;
 END $$;
 
--- Release by fencing token. Returns RELEASED, ALREADY_RELEASED, LOST:<reason>, NOT_FOUND (never granted to this
--- owner), or SLOW (a preempting request is queued: nothing was changed, LockEngine decides). A release that hands
+-- Release by fencing token. Returns RELEASED followed by the notification items of the change (so the releasing
+-- replica moves its own streams without waiting for the notification), ALREADY_RELEASED, LOST:<reason>, NOT_FOUND
+-- (never granted to this owner), or SLOW (a preempting request is queued: nothing was changed, LockEngine decides). A release that hands
 -- the lock to nobody commits without waiting for the WAL flush when p_durable is false: losing it in a crash
 -- leaves the grant to run out its lease, and any later change that depends on it (a grant) flushes it first.
 CREATE FUNCTION lock_release(p_name text, p_token bigint, p_device uuid, p_session text, p_now timestamptz,
@@ -418,13 +419,15 @@ BEGIN
         IF NOT p_durable AND position('|g' IN items) = 0 THEN
             PERFORM set_config('synchronous_commit', 'off', true);
         END IF;
-        -- The releasing replica completes the holder's stream itself when it has it.
-        IF items <> '' OR h.stream_replica IS DISTINCT FROM p_replica AND h.stream_replica IS NOT NULL
+        items := '|t' || lock_micros(p_now) || '|e' || p_token || ',RELEASED' || items;
+        -- The releasing replica moves its own streams from the answer (the holder's, and those granted now);
+        -- the others learn it from the notification.
+        IF position('|g' IN items) > 0 OR position('|q' IN items) > 0 OR position(',EXPIRED' IN items) > 0
+                OR h.stream_replica IS DISTINCT FROM p_replica AND h.stream_replica IS NOT NULL
                 OR lock_watched(p_name) THEN
-            PERFORM pg_notify('asgard_lock', p_name || '|t' || lock_micros(p_now) || '|e' || p_token || ',RELEASED'
-                    || items);
+            PERFORM pg_notify('asgard_lock', p_name || items);
         END IF;
-        RETURN 'RELEASED';
+        RETURN 'RELEASED' || items;
     END IF;
     items := lock_expire_lapsed(p_name, p_now, p_topic);
     IF items <> '' THEN

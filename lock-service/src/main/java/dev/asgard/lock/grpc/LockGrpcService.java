@@ -102,6 +102,10 @@ public class LockGrpcService extends MutinyLockServiceGrpc.LockServiceImplBase {
                 case RELEASED -> {
                     response.setOutcome(ReleaseOutcome.RELEASE_OUTCOME_RELEASED);
                     streams.released(request.getName(), request.getFencingToken());
+                    if (released.notice() != null) {
+                        // Hand-offs to this replica's waiting streams at once, not after the notification's trip.
+                        streams.onNotice(released.notice());
+                    }
                 }
                 case ALREADY_RELEASED -> response.setOutcome(ReleaseOutcome.RELEASE_OUTCOME_ALREADY_RELEASED);
                 case LOST -> response.setOutcome(ReleaseOutcome.RELEASE_OUTCOME_LOST)

@@ -14,6 +14,7 @@ import dev.asgard.commons.error.AsgardException;
 import dev.asgard.lock.config.LockConfig;
 import dev.asgard.lock.domain.GrantPlanner;
 import dev.asgard.lock.domain.Holder;
+import dev.asgard.lock.domain.LockNotice;
 import dev.asgard.lock.domain.LockState;
 import dev.asgard.lock.domain.Mode;
 import dev.asgard.lock.domain.Owner;
@@ -245,9 +246,13 @@ public class LockEngine {
             if (outcome.equals("NOT_FOUND")) {
                 throw grantNotFound(name, token, owner);
             }
-            return Uni.createFrom().item(outcome.equals("RELEASED") ? new Released(ReleaseResult.RELEASED, null)
-                    : outcome.equals("ALREADY_RELEASED") ? new Released(ReleaseResult.ALREADY_RELEASED, null)
-                    : new Released(ReleaseResult.LOST, outcome.substring("LOST:".length())));
+            if (outcome.startsWith("RELEASED")) {
+                return Uni.createFrom().item(new Released(ReleaseResult.RELEASED, null,
+                        LockNotice.parse(name + outcome.substring("RELEASED".length()))));
+            }
+            return Uni.createFrom().item(outcome.equals("ALREADY_RELEASED")
+                    ? new Released(ReleaseResult.ALREADY_RELEASED, null, null)
+                    : new Released(ReleaseResult.LOST, outcome.substring("LOST:".length()), null));
         });
     }
 
@@ -266,15 +271,15 @@ public class LockEngine {
                         .chain(() -> expireLapsed(tx, released, now))
                         .chain(after -> grantFromQueue(tx, after, now))
                         .call(() -> store.notifyChanged(tx, name))
-                        .replaceWith(new Released(ReleaseResult.RELEASED, null));
+                        .replaceWith(new Released(ReleaseResult.RELEASED, null, null));
             }
             return expireLapsed(tx, state, now)
                     .call(after -> after == state ? Uni.createFrom().voidItem()
                             : grantFromQueue(tx, after, now).call(() -> store.notifyChanged(tx, name)))
                     .chain(() -> store.grantEnd(tx, name, token, owner))
                     .map(ended -> ended.map(reason -> reason.equals("RELEASED")
-                            ? new Released(ReleaseResult.ALREADY_RELEASED, null)
-                            : new Released(ReleaseResult.LOST, reason))
+                            ? new Released(ReleaseResult.ALREADY_RELEASED, null, null)
+                            : new Released(ReleaseResult.LOST, reason, null))
                             .orElseThrow(() -> grantNotFound(name, token, owner)));
         }));
     }
@@ -288,8 +293,10 @@ public class LockEngine {
     /**
      * @param result what happened
      * @param lostReason for LOST: EXPIRED, PREEMPTED or FORCE_RELEASED
+     * @param notice for RELEASED by the SQL function: what changed (grants made from the queue), for this replica's
+     *        streams; null otherwise (the notification tells them)
      */
-    public record Released(ReleaseResult result, String lostReason) {
+    public record Released(ReleaseResult result, String lostReason, LockNotice notice) {
     }
 
     /**
