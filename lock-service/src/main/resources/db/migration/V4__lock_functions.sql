@@ -298,11 +298,13 @@ BEGIN
             RAISE EXCEPTION USING MESSAGE = 'LOCK_MODE_MISMATCH', DETAIL = 'permits:' || s.max_permits;
         END IF;
     END IF;
-    SELECT (SELECT count(*) FROM lock_holder x WHERE x.device_id = p_device),
-           (SELECT count(*) FROM lock_waiter x WHERE x.device_id = p_device),
-           coalesce((SELECT l.max_held FROM lock_device_limit l WHERE l.device_id = p_device), p_default_max_held),
+    -- Counted only up to the limit (a device near its limit costs no more than that), and by index scans, which
+    -- mark the entries of deleted rows dead for the next scan (these tables churn on every grant).
+    SELECT coalesce((SELECT l.max_held FROM lock_device_limit l WHERE l.device_id = p_device), p_default_max_held),
            coalesce((SELECT l.max_waiting FROM lock_device_limit l WHERE l.device_id = p_device), p_default_max_waiting)
-    INTO held, waiting, max_held, max_waiting;
+    INTO max_held, max_waiting;
+    SELECT count(*) INTO held FROM (SELECT 1 FROM lock_holder x WHERE x.device_id = p_device LIMIT max_held) c;
+    SELECT count(*) INTO waiting FROM (SELECT 1 FROM lock_waiter x WHERE x.device_id = p_device LIMIT max_waiting) c;
     IF held >= max_held THEN
         RAISE EXCEPTION USING MESSAGE = 'TOO_MANY_LOCKS', DETAIL = held::text;
     END IF;
@@ -451,3 +453,11 @@ CREATE FUNCTION lock_snapshot(p_name text) RETURNS TABLE (kind text, max_permits
            (SELECT coalesce(json_agg(w ORDER BY w.priority DESC, w.seq), '[]') FROM lock_waiter w WHERE w.name = s.name)
     FROM lock_state s WHERE s.name = p_name
 $$;
+
+-- The functions' lookups (a lock's holders and queue, a device's grants) touch few live rows among many deleted
+-- ones on these churning tables: plain index scans mark the dead entries as they pass (bitmap scans never do, and
+-- kept revisiting them until the next vacuum: a third less throughput in pgbench with 32 clients).
+ALTER FUNCTION lock_acquire(text, uuid, uuid, text, text, int, int, int, boolean, text, bigint, timestamptz, uuid,
+        timestamptz, timestamptz, int, int, text) SET enable_bitmapscan = off;
+ALTER FUNCTION lock_release(text, bigint, uuid, text, timestamptz, timestamptz, text, boolean, uuid)
+        SET enable_bitmapscan = off;
