@@ -1,0 +1,376 @@
+package dev.asgard.backup.service;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.asgard.backup.config.RunConfig;
+import dev.asgard.backup.entity.BackupJob;
+import dev.asgard.backup.entity.BackupRun;
+import dev.asgard.backup.mapping.RunMapper;
+import dev.asgard.backup.restic.BackupMessage;
+import dev.asgard.backup.restic.Restic;
+import dev.asgard.backup.restic.ResticExecution;
+import dev.asgard.backup.restic.ResticForget;
+import dev.asgard.backup.restic.ResticOutcome;
+import dev.asgard.backup.restic.ResticRepo;
+import dev.asgard.backup.restic.ResticResult;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Executes queued backup runs on this agent, at most {@code asgard.backup.runs.max-concurrent} at a time (default
+ * one: others wait in the queue, never overlap). Each run is driven from a virtual thread, because restic blocks;
+ * database steps go through {@link RunService} on a Vert.x context ({@link VertxContextSupport}).
+ */
+@ApplicationScoped
+public class RunExecutor {
+
+    private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+    private static final Duration FORGET_TIMEOUT = Duration.ofHours(6);
+
+    private final RunService service;
+    private final Restic restic;
+    private final ResticForget forget;
+    private final RunMapper mapper;
+    private final RunUpdates updates;
+    private final RunConfig config;
+    private final String agentId;
+    private final Map<UUID, Handle> handles = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicBoolean dispatching = new AtomicBoolean();
+    private final AtomicBoolean kickedAgain = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    public RunExecutor(RunService service, Restic restic, RunMapper mapper, RunUpdates updates, RunConfig config) {
+        this.service = service;
+        this.restic = restic;
+        this.forget = new ResticForget(restic.runner());
+        this.mapper = mapper;
+        this.updates = updates;
+        this.config = config;
+        this.agentId = config.agentId().filter(s -> !s.isBlank()).orElseGet(RunExecutor::hostName);
+    }
+
+    /** A run being executed here. */
+    static final class Handle {
+        final UUID runId;
+        volatile ResticExecution execution;
+        volatile boolean cancelRequested;
+        volatile boolean shutdown;
+        volatile BackupMessage.Status lastStatus;
+        final List<String> unreadable = Collections.synchronizedList(new ArrayList<>());
+        volatile BackupMessage.Summary summary;
+        volatile long lastLiveNanos;
+        volatile long lastEventNanos = System.nanoTime();
+        final AtomicBoolean persisting = new AtomicBoolean();
+        volatile dev.asgard.proto.backup.v1.Run base;
+
+        Handle(UUID runId) {
+            this.runId = runId;
+        }
+    }
+
+    /** @return this agent instance's id */
+    public String agentId() {
+        return agentId;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            int n = await(() -> service.recoverInterrupted(agentId));
+            if (n > 0) {
+                LOG.infof("%d run(s) interrupted by the previous stop of agent %s were handed to their retry policy",
+                        n, agentId);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("recovering interrupted runs failed: %s", e.getMessage());
+        }
+        kick();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        // Stop restic cleanly (SIGINT: it removes its lock); the runs end as INTERRUPTED and are retried later.
+        handles.values().forEach(h -> {
+            h.shutdown = true;
+            ResticExecution e = h.execution;
+            if (e != null) {
+                e.cancel();
+            }
+        });
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (running.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Starts queued runs while there is room; cheap to call often (after queueing, after a run, every tick). */
+    public void kick() {
+        if (!stopping) {
+            Thread.ofVirtual().name("backup-dispatch").start(this::dispatch);
+        }
+    }
+
+    /**
+     * Asks a run executing here to stop (SIGINT to restic). Does nothing for runs executed elsewhere.
+     *
+     * @param runId the run
+     */
+    public void cancelLocal(UUID runId) {
+        Handle h = handles.get(runId);
+        if (h != null) {
+            h.cancelRequested = true;
+            ResticExecution e = h.execution;
+            if (e != null) {
+                e.cancel();
+            }
+        }
+    }
+
+    private void dispatch() {
+        if (!dispatching.compareAndSet(false, true)) {
+            kickedAgain.set(true);
+            return;
+        }
+        try {
+            do {
+                kickedAgain.set(false);
+                while (!stopping && running.get() < config.maxConcurrent()) {
+                    BackupRun run = await(() -> service.claimNext(agentId));
+                    if (run == null) {
+                        break;
+                    }
+                    running.incrementAndGet();
+                    Handle h = new Handle(run.id);
+                    h.base = mapper.toProto(run);
+                    handles.put(run.id, h);
+                    Thread.ofVirtual().name("backup-run-" + run.id).start(() -> execute(run, h));
+                }
+            } while (kickedAgain.get() && !stopping);
+        } catch (RuntimeException e) {
+            LOG.warnf("dispatching backup runs failed (retried on the next tick): %s", e.getMessage());
+        } finally {
+            dispatching.set(false);
+        }
+    }
+
+    private void execute(BackupRun run, Handle h) {
+        RunService.Finish finish;
+        try {
+            finish = backup(run, h);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "backup run %s failed unexpectedly", run.id);
+            finish = failure("RESTIC_ERROR", "The run failed inside the agent: " + e.getClass().getSimpleName(),
+                    "See the agent's log for run " + run.id + ".", false, null, h);
+        }
+        try {
+            RunService.Finish f = finish;
+            await(() -> service.finish(run.id, f));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "recording the end of run %s failed; it is recovered at the next start", run.id);
+        } finally {
+            handles.remove(run.id);
+            running.decrementAndGet();
+            kick();
+        }
+    }
+
+    private RunService.Finish backup(BackupRun run, Handle h) {
+        RunService.Execution ex = await(() -> service.execution(run));
+        if (ex.job() == null || ex.repo() == null) {
+            return failure("RESTIC_ERROR", ex.job() == null ? "The job was deleted before the run started."
+                    : "The repository was removed.", "Nothing to retry.", false, null, h);
+        }
+        BackupJob job = ex.job();
+        Duration timeout = job.runTimeoutMs == null ? Duration.ofDays(30) : Duration.ofMillis(job.runTimeoutMs);
+        ResticExecution execution = restic.backup(ex.repo(), List.of(job.paths), BackupArgs.of(job),
+                m -> onMessage(h, m), timeout);
+        h.execution = execution;
+        if (h.cancelRequested || h.shutdown) {
+            execution.cancel();
+        }
+        ResticResult result;
+        try {
+            result = execution.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            execution.cancel();
+            return failure("INTERRUPTED", "The agent was interrupted.", "The retry policy starts it again.", true,
+                    null, h);
+        }
+        RunService.Finish f = outcome(result, h, ex.repo());
+        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && job.retentionSet) {
+            String retentionError = applyRetention(run, job, ex.repo());
+            f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),
+                    f.transientFailure(), f.exitCode(), f.unreadable(), retentionError);
+        }
+        return f;
+    }
+
+    private String applyRetention(BackupRun run, BackupJob job, ResticRepo repo) {
+        ResticForget.Policy policy = new ResticForget.Policy(job.keepLast, job.keepHourly, job.keepDaily,
+                job.keepWeekly, job.keepMonthly, job.keepYearly, Duration.ofMillis(job.keepWithinMs),
+                List.of(job.keepTags), job.prune);
+        try {
+            ResticForget.Outcome o = forget.forget(repo, job.jobTag(), policy, FORGET_TIMEOUT);
+            if (!o.result().outcome().succeeded()) {
+                return redact(o.result().outcome() + ": " + o.result().message() + " " + o.result().hint(), repo);
+            }
+            if (!o.removed().isEmpty()) {
+                await(() -> service.recordForgotten(run, o.removed(), job.prune));
+            }
+            return null;
+        } catch (RuntimeException e) {
+            LOG.warnf("retention of job %s failed: %s", job.id, e.getMessage());
+            return "restic forget failed: " + e.getMessage();
+        }
+    }
+
+    private void onMessage(Handle h, BackupMessage m) {
+        switch (m) {
+            case BackupMessage.Status s -> {
+                h.lastStatus = s;
+                long now = System.nanoTime();
+                if (now - h.lastLiveNanos >= config.progressInterval().toNanos()) {
+                    h.lastLiveNanos = now;
+                    publishLive(h, s);
+                }
+                if (now - h.lastEventNanos >= config.progressEventInterval().toNanos()
+                        && h.persisting.compareAndSet(false, true)) {
+                    h.lastEventNanos = now;
+                    // Off the stdout pump, so a slow database never stalls restic's output.
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            await(() -> service.recordProgress(h.runId, s));
+                        } catch (RuntimeException e) {
+                            LOG.debugf("progress of run %s not recorded: %s", h.runId, e.getMessage());
+                        } finally {
+                            h.persisting.set(false);
+                        }
+                    });
+                }
+            }
+            case BackupMessage.Error e -> {
+                if (h.unreadable.size() < 1000 && e.item() != null) {
+                    h.unreadable.add(e.item());
+                }
+            }
+            case BackupMessage.Summary s -> h.summary = s;
+            case BackupMessage.Other o -> {
+            }
+        }
+    }
+
+    private void publishLive(Handle h, BackupMessage.Status s) {
+        BackupRun tmp = new BackupRun();
+        RunService.applyProgress(tmp, s, java.time.Instant.now());
+        tmp.id = h.runId;
+        tmp.kind = "BACKUP";
+        tmp.repositoryId = UUID.fromString(h.base.getRepositoryId());
+        tmp.trigger = "MANUAL";
+        tmp.state = "RUNNING";
+        tmp.requestedBy = "";
+        updates.publish(h.base.toBuilder().setProgress(mapper.toProto(tmp).getProgress()).build());
+    }
+
+    private RunService.Finish outcome(ResticResult r, Handle h, ResticRepo repo) {
+        ResticOutcome o = r.outcome();
+        if (o == ResticOutcome.CANCELLED) {
+            if (h.shutdown && !h.cancelRequested) {
+                return failure("INTERRUPTED", "The agent shut down while the run was going.",
+                        "Nothing to do: the retry policy starts it again.", true, r.exitCode(), h);
+            }
+            return new RunService.Finish("CANCELLED", null, h.lastStatus, null, null, null, false, r.exitCode(),
+                    List.copyOf(h.unreadable), null);
+        }
+        if (o == ResticOutcome.SUCCESS || o == ResticOutcome.PARTIAL) {
+            if (h.summary == null) {
+                return failure("RESTIC_ERROR", "restic ended without a summary.", "Check the restic version.", false,
+                        r.exitCode(), h);
+            }
+            return new RunService.Finish(o == ResticOutcome.SUCCESS ? "SUCCEEDED" : "PARTIAL", h.summary,
+                    h.lastStatus, null, null, null, false, r.exitCode(), List.copyOf(h.unreadable), null);
+        }
+        String kind = switch (o) {
+            case WRONG_PASSWORD -> "WRONG_PASSWORD";
+            case LOCKED -> "REPOSITORY_LOCKED";
+            case BACKEND_UNREACHABLE -> "BACKEND_UNREACHABLE";
+            case REPOSITORY_NOT_FOUND -> "REPOSITORY_NOT_INITIALIZED";
+            case SOURCE_MISSING -> "SOURCE_MISSING";
+            case TIMED_OUT -> "TIMEOUT";
+            default -> "RESTIC_ERROR";
+        };
+        String hint = o == ResticOutcome.SOURCE_MISSING
+                ? "Backup sources do not exist: fix the job's paths (" + String.join(", ", h.unreadable) + ")."
+                : r.hint();
+        // A job's timeout is not transient: the next attempt would hit it again.
+        boolean transientFailure = o.isTransient() && o != ResticOutcome.TIMED_OUT;
+        return failure(kind, redact(r.message(), repo), redact(hint, repo), transientFailure, r.exitCode(), h);
+    }
+
+    private static RunService.Finish failure(String kind, String message, String hint, boolean transientFailure,
+            Integer exit, Handle h) {
+        return new RunService.Finish("INTERRUPTED".equals(kind) ? "INTERRUPTED" : "FAILED", null, h.lastStatus, kind,
+                message, hint, transientFailure, exit, List.copyOf(h.unreadable), null);
+    }
+
+    /** restic never prints secrets it got from its environment; this is the second belt. */
+    static String redact(String text, ResticRepo repo) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        if (repo.password() != null && repo.password().length() >= 4) {
+            out = out.replace(repo.password(), "***");
+        }
+        for (String v : repo.backendSecrets().values()) {
+            if (v != null && v.length() >= 4) {
+                out = out.replace(v, "***");
+            }
+        }
+        return out;
+    }
+
+    private static <T> T await(Supplier<Uni<T>> uni) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(uni);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "backup-agent";
+        }
+    }
+}
