@@ -127,13 +127,16 @@ public class JobResource {
                 .map(r -> Response.accepted(runMapper.toView(runMapper.toProto(r))).location(URI.create("/api/v1/runs/" + r.id)).build());
     }
 
-    /** Deletes a job; its run history stays (without the job). */
+    /** Deletes a job: its queued runs are cancelled, a running one is stopped; its run history stays (without the job). */
     @DELETE
     @Path("/{id}")
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Delete a backup job")
     public Uni<Response> delete(@PathParam("id") String id) {
-        return service.delete(parseId(id, "id")).map(ignored -> Response.noContent().build());
+        UUID uuid = parseId(id, "id");
+        return service.get(uuid).chain(j -> runs.cancelActive(uuid, "job deleted", user()))
+                .invoke(ids -> ids.forEach(executor::cancelLocal))
+                .chain(() -> service.delete(uuid)).map(ignored -> Response.noContent().build());
     }
 
     private Response withEtag(Response.ResponseBuilder b, BackupJob j) {

@@ -53,7 +53,7 @@ public class JobService {
                     if (taken) {
                         return Uni.createFrom().failure(nameTaken(j.name));
                     }
-                    Instant now = clock.instant();
+                    Instant now = now();
                     j.id = UUID.randomUUID();
                     j.createdAt = now;
                     j.updatedAt = now;
@@ -93,7 +93,7 @@ public class JobService {
                         || !Objects.equals(j.scheduleIntervalMs, draft.scheduleIntervalMs)
                         || !j.timeZone.equals(draft.timeZone) || (draft.enabled && !j.enabled);
                 copySettings(draft, j);
-                Instant now = clock.instant();
+                Instant now = now();
                 j.updatedAt = now;
                 if (replan) {
                     j.scheduleAnchorAt = now;
@@ -191,5 +191,10 @@ public class JobService {
         to.runHistoryLimit = from.runHistoryLimit;
         to.runTimeoutMs = from.runTimeoutMs;
         to.enabled = from.enabled;
+    }
+
+    /** PostgreSQL keeps microseconds: times are truncated so an answer equals what a later read returns. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 }

@@ -111,7 +111,7 @@ public class RunService {
         r.requestedBy = requestedBy;
         r.requestId = requestId;
         r.scheduledAt = scheduledAt;
-        r.queuedAt = clock.instant();
+        r.queuedAt = now();
         r.notBefore = notBefore;
         return runs.persist(r).call(saved -> jobs.recordRun(job.id, saved.id))
                 .invoke(saved -> updates.publish(mapper.toProto(saved)));
@@ -125,7 +125,7 @@ public class RunService {
      */
     @WithTransaction
     public Uni<BackupRun> claimNext(String agentId) {
-        Instant now = clock.instant();
+        Instant now = now();
         return runs.lockNextQueued(now).chain(r -> {
             if (r == null) {
                 return Uni.createFrom().nullItem();
@@ -165,7 +165,7 @@ public class RunService {
             if (r == null || !"RUNNING".equals(r.state) && !"CANCELLING".equals(r.state)) {
                 return Uni.createFrom().voidItem();
             }
-            applyProgress(r, s, clock.instant());
+            applyProgress(r, s, now());
             return events.progress(r);
         });
     }
@@ -212,7 +212,7 @@ public class RunService {
      */
     @WithTransaction
     public Uni<BackupRun> finish(UUID id, Finish f) {
-        Instant now = clock.instant();
+        Instant now = now();
         return runs.findById(id, LockModeType.PESSIMISTIC_WRITE).chain(r -> {
             if (r.isTerminal()) {
                 return Uni.createFrom().item(r);
@@ -293,12 +293,35 @@ public class RunService {
                     r.cancelledBy = by;
                     if ("QUEUED".equals(r.state)) {
                         r.state = "CANCELLED";
-                        r.finishedAt = clock.instant();
+                        r.finishedAt = now();
                         return events.ended(r, false).replaceWith(r).invoke(x -> updates.publish(mapper.toProto(x)));
                     }
                     r.state = "CANCELLING";
                     return Uni.createFrom().item(r).invoke(x -> updates.publish(mapper.toProto(x)));
                 });
+    }
+
+    /**
+     * Cancels a job's queued runs and moves its running ones to CANCELLING (before the job is deleted).
+     *
+     * @param jobId the job
+     * @param reason why
+     * @param by who
+     * @return ids of runs that were running (the caller signals them)
+     */
+    @WithTransaction
+    public Uni<List<UUID>> cancelActive(UUID jobId, String reason, String by) {
+        return runs.list("jobId = ?1 and state in ('QUEUED', 'RUNNING')", jobId).chain(list -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            List<UUID> running = new java.util.ArrayList<>();
+            for (BackupRun r : list) {
+                if ("RUNNING".equals(r.state)) {
+                    running.add(r.id);
+                }
+                chain = chain.chain(() -> cancel(r.id, reason, by).replaceWithVoid());
+            }
+            return chain.replaceWith(running);
+        });
     }
 
     /**
@@ -314,7 +337,7 @@ public class RunService {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (BackupRun r : list) {
                 chain = chain.chain(() -> {
-                    Instant now = clock.instant();
+                    Instant now = now();
                     r.finishedAt = now;
                     if ("CANCELLING".equals(r.state)) {
                         r.state = "CANCELLED";
@@ -344,7 +367,7 @@ public class RunService {
     @WithTransaction
     public Uni<Void> recordForgotten(BackupRun run, List<String> snapshotIds, boolean pruned) {
         Uni<Void> chain = Uni.createFrom().voidItem();
-        Instant now = clock.instant();
+        Instant now = now();
         for (String id : snapshotIds) {
             chain = chain.chain(() -> events.snapshotForgotten(run, id, pruned, now));
         }
@@ -389,5 +412,10 @@ public class RunService {
     private static AsgardException notFound(UUID id) {
         return AsgardException.notFound("RUN_NOT_FOUND", "No run with id %s.", id)
                 .withHint("List runs with GET /api/v1/runs for ids.");
+    }
+
+    /** PostgreSQL keeps microseconds: times are truncated so an answer equals what a later read returns. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 }
