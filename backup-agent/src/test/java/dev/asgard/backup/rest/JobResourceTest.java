@@ -71,8 +71,11 @@ class JobResourceTest {
                 .statusCode(409).body("reason", equalTo("JOB_REVISION_MISMATCH"));
         given().auth().oauth2(TestTokens.viewer()).queryParam("repository_id", repo).get(PATH).then()
                 .statusCode(200).body("items.name", hasItem(name));
+        admin().delete("/api/v1/repositories/" + repo).then().statusCode(409)
+                .body("reason", equalTo("REPOSITORY_IN_USE"));
         admin().delete(PATH + "/" + id).then().statusCode(204);
         admin().get(PATH + "/" + id).then().statusCode(404).body("reason", equalTo("JOB_NOT_FOUND"));
+        admin().delete("/api/v1/repositories/" + repo).then().statusCode(204);
     }
 
     @Test

@@ -215,6 +215,40 @@ class RunResourceTest {
     }
 
     @Test
+    void repositoryLockedByAnotherResticIsRetriedAndSucceedsOnceTheLockIsGone() throws Exception {
+        String repo = repository(PASSWORD, true);
+        // restic key passwd takes an exclusive lock, then waits for the new password on stdin: a lock holder we
+        // control. SIGINT makes it remove its lock.
+        ProcessBuilder pb = new ProcessBuilder("restic", "key", "passwd");
+        pb.environment().put("RESTIC_REPOSITORY", repoUrl(repo));
+        pb.environment().put("RESTIC_PASSWORD", PASSWORD);
+        pb.environment().put("RESTIC_CACHE_DIR", Path.of("target/restic-cache").toAbsolutePath().toString());
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process holder = pb.start();
+        try {
+            await(() -> !restic().lockIds(ResticRepo.of(repoUrl(repo), PASSWORD)).isEmpty(), Duration.ofSeconds(30));
+            Map<String, Object> job = JobResourceTest.job(unique("locked"), repo);
+            job.put("paths", List.of(smallSource.toString()));
+            job.put("retryPolicy", Map.of("maxAttempts", 3, "initialDelay", "PT2S", "maxDelay", "PT2S"));
+            String jobId = createJob(job);
+            JsonPath first = awaitEnd(startRun(jobId), Duration.ofSeconds(60));
+            assertEquals("FAILED", first.getString("state"));
+            assertEquals("REPOSITORY_LOCKED", first.getString("failure.kind"));
+            assertTrue(first.getBoolean("failure.transientFailure"));
+            assertTrue(first.getString("failure.hint").contains("PID " + holder.pid()), first.getString("failure.hint"));
+            new ProcessBuilder("kill", "-INT", Long.toString(holder.pid())).start().waitFor();
+            assertTrue(holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            await(() -> runsOf(jobId).stream().anyMatch(r -> "SUCCEEDED".equals(r.get("state"))),
+                    Duration.ofSeconds(60));
+            Map<String, Object> retry = runsOf(jobId).get(0);
+            assertEquals("RETRY", retry.get("trigger"));
+            assertEquals("SUCCEEDED", retry.get("state"));
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    @Test
     void wrongPasswordAndMissingSourcesFailWithoutRetry() {
         String good = repository(PASSWORD, true);
         String wrong = admin().contentType(ContentType.JSON).body(Map.of("name", unique("wrong"), "backend", "local",
