@@ -29,6 +29,10 @@ public interface RunConfig {
     @WithDefault("true")
     boolean schedulerEnabled();
 
+    /** @return how often the scheduler looks for due jobs (read by {@code JobScheduler}'s {@code @Scheduled}) */
+    @WithDefault("1s")
+    Duration schedulerTick();
+
     /** @return how long a shutdown waits for a cancelled run to stop */
     @WithDefault("10s")
     Duration shutdownGrace();
