@@ -262,7 +262,11 @@ public class RunExecutor {
                     // Off the stdout pump, so a slow database never stalls restic's output.
                     Thread.ofVirtual().start(() -> {
                         try {
-                            await(() -> service.recordProgress(h.runId, s));
+                            String state = await(() -> service.recordProgress(h.runId, s));
+                            if ("CANCELLING".equals(state) && !h.cancelRequested) {
+                                // The cancel request reached another replica: it only marked the run.
+                                cancelLocal(h.runId);
+                            }
                         } catch (RuntimeException e) {
                             LOG.debugf("progress of run %s not recorded: %s", h.runId, e.getMessage());
                         } finally {

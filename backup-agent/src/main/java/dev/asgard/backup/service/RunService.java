@@ -157,16 +157,16 @@ public class RunService {
      *
      * @param id the run
      * @param s the status line
-     * @return done
+     * @return the run's state (CANCELLING when a cancel reached another replica)
      */
     @WithTransaction
-    public Uni<Void> recordProgress(UUID id, BackupMessage.Status s) {
+    public Uni<String> recordProgress(UUID id, BackupMessage.Status s) {
         return runs.findById(id, LockModeType.PESSIMISTIC_WRITE).chain(r -> {
             if (r == null || !"RUNNING".equals(r.state) && !"CANCELLING".equals(r.state)) {
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().item(r == null ? null : r.state);
             }
             applyProgress(r, s, now());
-            return events.progress(r);
+            return events.progress(r).replaceWith(r.state);
         });
     }
 

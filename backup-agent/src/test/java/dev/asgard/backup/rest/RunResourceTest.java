@@ -180,6 +180,12 @@ class RunResourceTest {
         List<String> events = sse.get(10, java.util.concurrent.TimeUnit.SECONDS);
         assertTrue(events.stream().anyMatch(l -> l.contains("\"percentDone\"") && l.contains("RUNNING")), events.toString());
         assertTrue(events.get(events.size() - 1).contains("CANCELLED"), events.toString());
+        ConsumerRecord<String, byte[]> progress = TopicReader.readUntil(bootstrapServers, Topics.BACKUP_EVENTS,
+                r -> r.key().equals(slow) && "asgard.backup.run.progress".equals(type(r)), Duration.ofSeconds(30))
+                .stream().reduce((x, y) -> y).orElseThrow();
+        assertTrue(parse(progress, dev.asgard.proto.events.v1.BackupRunProgress.parser()).hasProgress());
+        TopicReader.readUntil(bootstrapServers, Topics.BACKUP_EVENTS,
+                r -> r.key().equals(slow) && "asgard.backup.run.cancelled".equals(type(r)), Duration.ofSeconds(30));
     }
 
     @Test
