@@ -15,6 +15,17 @@ CREATE TABLE job (
     exclude_if_present         text[]      NOT NULL DEFAULT '{}',           -- file names
     one_file_system            boolean     NOT NULL DEFAULT false,
     exclude_larger_than_bytes  bigint      NOT NULL DEFAULT 0 CHECK (exclude_larger_than_bytes >= 0), -- 0: no limit
+    -- source (pg_dump, streamed into restic backup --stdin); the password only as AES-GCM ciphertext
+    pg_host                    text,
+    pg_port                    integer,
+    pg_database                text,
+    pg_username                text,
+    pg_password_ciphertext     bytea,
+    pg_format                  text        CHECK (pg_format IN ('plain', 'custom')),
+    pg_schemas                 text[]      NOT NULL DEFAULT '{}',
+    pg_exclude_tables          text[]      NOT NULL DEFAULT '{}',
+    pg_stdin_filename          text,
+    pg_ssl_mode                text,
     tags                       text[]      NOT NULL DEFAULT '{}',
     host                       text        NOT NULL DEFAULT '',             -- restic --host; '' = restic's default
     -- schedule: a cron expression or an interval (not both); none = started by hand only

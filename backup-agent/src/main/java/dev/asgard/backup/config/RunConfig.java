@@ -33,6 +33,10 @@ public interface RunConfig {
     @WithDefault("1s")
     Duration schedulerTick();
 
+    /** @return the pg_dump executable of pg_dump jobs (its major version must be at least the server's) */
+    @WithDefault("pg_dump")
+    String pgDumpBinary();
+
     /** @return how long a shutdown waits for a cancelled run to stop */
     @WithDefault("10s")
     Duration shutdownGrace();

@@ -60,6 +60,42 @@ public class BackupJob {
     @Column(name = "exclude_larger_than_bytes", nullable = false)
     public long excludeLargerThanBytes;
 
+    @Column(name = "pg_host")
+    public String pgHost;
+
+    @Column(name = "pg_port")
+    public Integer pgPort;
+
+    @Column(name = "pg_database")
+    public String pgDatabase;
+
+    @Column(name = "pg_username")
+    public String pgUsername;
+
+    @Column(name = "pg_password_ciphertext")
+    public byte[] pgPasswordCiphertext;
+
+    /** Set by validation only, sealed into {@link #pgPasswordCiphertext} by the service; never stored. */
+    @jakarta.persistence.Transient
+    public transient String pgPasswordPlain;
+
+    @Column(name = "pg_format")
+    public String pgFormat;
+
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "pg_schemas", nullable = false, columnDefinition = "text[]")
+    public String[] pgSchemas = new String[0];
+
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "pg_exclude_tables", nullable = false, columnDefinition = "text[]")
+    public String[] pgExcludeTables = new String[0];
+
+    @Column(name = "pg_stdin_filename")
+    public String pgStdinFilename;
+
+    @Column(name = "pg_ssl_mode")
+    public String pgSslMode;
+
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(nullable = false, columnDefinition = "text[]")
     public String[] tags = new String[0];
@@ -184,6 +220,24 @@ public class BackupJob {
     public RetryPolicy retryPolicy() {
         return new RetryPolicy(retryMaxAttempts, Duration.ofMillis(retryInitialDelayMs), retryMultiplier,
                 Duration.ofMillis(retryMaxDelayMs));
+    }
+
+    /** @return associated data of the pg_dump password ciphertext */
+    public String pgPasswordContext() {
+        return "job/" + id + "/pg-password";
+    }
+
+    /** @return whether this is a pg_dump job */
+    public boolean isPgDump() {
+        return "pg_dump".equals(type);
+    }
+
+    /** @return the file name of the dump inside the snapshot */
+    public String pgDumpFilename() {
+        if (pgStdinFilename != null && !pgStdinFilename.isEmpty()) {
+            return pgStdinFilename;
+        }
+        return pgDatabase + ("plain".equals(pgFormat) ? ".sql" : ".dump");
     }
 
     /** @return the tag every snapshot of this job carries, so retention touches only this job's snapshots */

@@ -31,7 +31,9 @@ public class JobMapper {
                         iso(j.retryMaxDelayMs)),
                 j.runHistoryLimit, iso(j.runTimeoutMs), j.enabled, j.nextRunAt, j.lastScheduledAt,
                 j.lastRunId == null ? null : j.lastRunId.toString(), j.lastSuccessAt, j.createdAt, j.updatedAt,
-                j.revision);
+                j.revision, !j.isPgDump() ? null : new JobRequest.PgDumpSpec(j.pgHost, j.pgPort, j.pgDatabase,
+                        j.pgUsername, null, j.pgFormat, List.of(j.pgSchemas), List.of(j.pgExcludeTables),
+                        j.pgDumpFilename(), j.pgSslMode, j.pgPasswordCiphertext != null));
     }
 
     private static String iso(Long millis) {

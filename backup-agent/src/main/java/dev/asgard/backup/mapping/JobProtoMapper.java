@@ -14,6 +14,8 @@ import dev.asgard.proto.backup.v1.FileSource;
 import dev.asgard.proto.backup.v1.Job;
 import dev.asgard.proto.backup.v1.JobType;
 import dev.asgard.proto.backup.v1.MissedRunMode;
+import dev.asgard.proto.backup.v1.PgDumpFormat;
+import dev.asgard.proto.backup.v1.PgDumpSource;
 import dev.asgard.proto.backup.v1.MissedRunPolicy.Builder;
 import dev.asgard.proto.backup.v1.RetentionPolicy;
 import dev.asgard.proto.backup.v1.RetryPolicy;
@@ -32,11 +34,26 @@ public class JobProtoMapper {
      */
     public Job toProto(BackupJob j) {
         Job.Builder b = Job.newBuilder().setJobId(j.id.toString()).setName(j.name).setDescription(j.description)
-                .setRepositoryId(j.repositoryId.toString()).setType(JobType.JOB_TYPE_FILES)
-                .setFiles(FileSource.newBuilder().addAllPaths(List.of(j.paths)).addAllExcludes(List.of(j.excludes))
-                        .setExcludeCaches(j.excludeCaches).addAllExcludeIfPresent(List.of(j.excludeIfPresent))
-                        .setOneFileSystem(j.oneFileSystem).setExcludeLargerThanBytes(j.excludeLargerThanBytes))
-                .addAllTags(List.of(j.tags)).setHost(j.host).setEnabled(j.enabled)
+                .setRepositoryId(j.repositoryId.toString());
+        if (j.isPgDump()) {
+            PgDumpSource.Builder p = PgDumpSource.newBuilder().setHost(j.pgHost).setPort(j.pgPort)
+                    .setDatabase(j.pgDatabase).setUsername(j.pgUsername)
+                    .setPasswordSet(j.pgPasswordCiphertext != null)
+                    .setFormat("plain".equals(j.pgFormat) ? PgDumpFormat.PG_DUMP_FORMAT_PLAIN
+                            : PgDumpFormat.PG_DUMP_FORMAT_CUSTOM)
+                    .addAllSchemas(List.of(j.pgSchemas)).addAllExcludeTables(List.of(j.pgExcludeTables))
+                    .setStdinFilename(j.pgDumpFilename());
+            if (j.pgSslMode != null) {
+                p.setSslMode(j.pgSslMode);
+            }
+            b.setType(JobType.JOB_TYPE_PG_DUMP).setPgDump(p);
+        } else {
+            b.setType(JobType.JOB_TYPE_FILES).setFiles(FileSource.newBuilder().addAllPaths(List.of(j.paths))
+                    .addAllExcludes(List.of(j.excludes)).setExcludeCaches(j.excludeCaches)
+                    .addAllExcludeIfPresent(List.of(j.excludeIfPresent)).setOneFileSystem(j.oneFileSystem)
+                    .setExcludeLargerThanBytes(j.excludeLargerThanBytes));
+        }
+        b.addAllTags(List.of(j.tags)).setHost(j.host).setEnabled(j.enabled)
                 .setRunHistoryLimit(j.runHistoryLimit).setRevision(j.revision)
                 .setCreateTime(RunMapper.timestamp(j.createdAt)).setUpdateTime(RunMapper.timestamp(j.updatedAt));
         if (j.scheduleCron != null) {
@@ -80,12 +97,15 @@ public class JobProtoMapper {
     /**
      * @param job a proto job (output-only fields ignored)
      * @return the request the service validates
-     * @throws AsgardException INVALID_ARGUMENT for a pg_dump source (not supported yet)
-     */
+         */
     public JobRequest toRequest(Job job) {
+        JobRequest.PgDumpSpec pg = null;
         if (job.hasPgDump()) {
-            throw AsgardException.invalidArgument("JOB_TYPE_NOT_SUPPORTED", "pg_dump jobs are not supported yet.")
-                    .withViolation("pg_dump", "not supported yet: back up files (set files)");
+            PgDumpSource p = job.getPgDump();
+            pg = new JobRequest.PgDumpSpec(p.getHost(), p.getPort() == 0 ? null : p.getPort(), p.getDatabase(),
+                    p.getUsername(), p.getPassword().isEmpty() ? null : p.getPassword(),
+                    p.getFormat() == PgDumpFormat.PG_DUMP_FORMAT_PLAIN ? "plain" : "custom", p.getSchemasList(),
+                    p.getExcludeTablesList(), p.getStdinFilename(), p.getSslMode(), null);
         }
         FileSource f = job.getFiles();
         JobRequest.ScheduleSpec schedule = null;
@@ -124,7 +144,7 @@ public class JobProtoMapper {
                 f.getExcludesList(), f.getExcludeCaches(), f.getExcludeIfPresentList(), f.getOneFileSystem(),
                 f.getExcludeLargerThanBytes(), job.getTagsList(), job.getHost(), schedule, retention, missed, retry,
                 job.getRunHistoryLimit() == 0 ? null : job.getRunHistoryLimit(),
-                job.hasRunTimeout() ? iso(job.getRunTimeout()) : null, job.getEnabled());
+                job.hasRunTimeout() ? iso(job.getRunTimeout()) : null, job.getEnabled(), pg);
     }
 
     private static String iso(Duration d) {

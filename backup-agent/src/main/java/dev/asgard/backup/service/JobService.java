@@ -1,5 +1,6 @@
 package dev.asgard.backup.service;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -11,6 +12,7 @@ import dev.asgard.backup.entity.BackupJob;
 import dev.asgard.backup.repository.BackupJobRepository;
 import dev.asgard.backup.repository.BackupRepositoryRepository;
 import dev.asgard.backup.rest.dto.JobRequest;
+import dev.asgard.backup.secrets.SecretBox;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.error.Validation;
 import dev.asgard.commons.paging.Page;
@@ -27,14 +29,32 @@ public class JobService {
     private final BackupJobRepository jobs;
     private final BackupRepositoryRepository repositories;
     private final PageTokenCodec pageTokens;
+    private final SecretBox box;
     private final Clock clock;
 
     public JobService(BackupJobRepository jobs, BackupRepositoryRepository repositories, PageTokenCodec pageTokens,
-            Clock clock) {
+            SecretBox box, Clock clock) {
         this.jobs = jobs;
         this.repositories = repositories;
         this.pageTokens = pageTokens;
+        this.box = box;
         this.clock = clock;
+    }
+
+    /**
+     * Opens the pg_dump password of a job, for pg_dump's environment only.
+     *
+     * @param j the job
+     * @return the password, or null when none is stored
+     */
+    public String pgPassword(BackupJob j) {
+        return j.pgPasswordCiphertext == null ? null
+                : new String(box.open(j.pgPasswordContext(), j.pgPasswordCiphertext), StandardCharsets.UTF_8);
+    }
+
+    private void sealPgPassword(BackupJob j, String password) {
+        j.pgPasswordCiphertext = password == null ? null
+                : box.seal(j.pgPasswordContext(), password.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -59,6 +79,9 @@ public class JobService {
                     j.updatedAt = now;
                     j.scheduleAnchorAt = now;
                     plan(j, now);
+                    if (j.isPgDump()) {
+                        sealPgPassword(j, j.pgPasswordPlain);
+                    }
                     return jobs.persist(j);
                 });
     }
@@ -92,7 +115,13 @@ public class JobService {
                 boolean replan = !Objects.equals(j.scheduleCron, draft.scheduleCron)
                         || !Objects.equals(j.scheduleIntervalMs, draft.scheduleIntervalMs)
                         || !j.timeZone.equals(draft.timeZone) || (draft.enabled && !j.enabled);
+                String oldType = j.type;
                 copySettings(draft, j);
+                if (!j.isPgDump()) {
+                    j.pgPasswordCiphertext = null;
+                } else if (draft.pgPasswordPlain != null || !"pg_dump".equals(oldType)) {
+                    sealPgPassword(j, draft.pgPasswordPlain);
+                }
                 Instant now = now();
                 j.updatedAt = now;
                 if (replan) {
@@ -160,7 +189,17 @@ public class JobService {
         to.name = from.name;
         to.description = from.description;
         to.repositoryId = from.repositoryId;
+        to.type = from.type;
         to.paths = from.paths;
+        to.pgHost = from.pgHost;
+        to.pgPort = from.pgPort;
+        to.pgDatabase = from.pgDatabase;
+        to.pgUsername = from.pgUsername;
+        to.pgFormat = from.pgFormat;
+        to.pgSchemas = from.pgSchemas;
+        to.pgExcludeTables = from.pgExcludeTables;
+        to.pgStdinFilename = from.pgStdinFilename;
+        to.pgSslMode = from.pgSslMode;
         to.excludes = from.excludes;
         to.excludeCaches = from.excludeCaches;
         to.excludeIfPresent = from.excludeIfPresent;

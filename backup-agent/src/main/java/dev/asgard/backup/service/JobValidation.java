@@ -58,7 +58,15 @@ public final class JobValidation {
         v.maxLength("description", r.description(), RepositoryValidation.MAX_DESCRIPTION);
         j.description = r.description() == null ? "" : r.description();
         j.repositoryId = uuid(v, "repositoryId", r.repositoryId());
-        j.paths = paths(v, r.paths());
+        if (r.pgDump() != null) {
+            j.type = "pg_dump";
+            if (r.paths() != null && !r.paths().isEmpty()) {
+                v.add("paths", "a pg_dump job has no paths: set either paths or pgDump");
+            }
+            pgDump(v, r.pgDump(), j);
+        } else {
+            j.paths = paths(v, r.paths());
+        }
         j.excludes = patterns(v, "excludes", r.excludes());
         j.excludeCaches = Boolean.TRUE.equals(r.excludeCaches());
         j.excludeIfPresent = fileNames(v, "excludeIfPresent", r.excludeIfPresent());
@@ -127,6 +135,68 @@ public final class JobValidation {
             }
         }
         return paths.toArray(String[]::new);
+    }
+
+    private static final Pattern PG_NAME = Pattern.compile("[^\\p{Cntrl}]{1,256}");
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    private static final java.util.Set<String> SSL_MODES = java.util.Set.of("disable", "allow", "prefer", "require",
+            "verify-ca", "verify-full");
+
+    private static void pgDump(Validation v, JobRequest.PgDumpSpec p, BackupJob j) {
+        String host = p.host() == null || p.host().isBlank() ? "localhost" : p.host();
+        v.check(HOST.matcher(host).matches() || host.startsWith("/") && !host.contains("..")
+                && host.chars().noneMatch(Character::isISOControl), "pgDump.host",
+                "must be a host name, an IP address or the absolute folder of the server's socket");
+        j.pgHost = host;
+        int port = p.port() == null ? 5432 : p.port();
+        v.check(port >= 1 && port <= 65535, "pgDump.port", "must be 1 to 65535 (PostgreSQL's default is 5432)");
+        j.pgPort = port;
+        if (p.database() == null || !PG_NAME.matcher(p.database()).matches() || p.database().startsWith("-")) {
+            v.add("pgDump.database", "is required: the database name, 1 to 256 characters, not starting with '-'");
+        }
+        j.pgDatabase = p.database();
+        if (p.username() == null || !PG_NAME.matcher(p.username()).matches() || p.username().startsWith("-")) {
+            v.add("pgDump.username", "is required: the database user");
+        }
+        j.pgUsername = p.username();
+        if (p.password() != null && (p.password().isEmpty() || p.password().length() > 1024
+                || p.password().indexOf('\0') >= 0)) {
+            v.add("pgDump.password", "must be 1 to 1024 characters (leave it out to keep the stored one, or to "
+                    + "use the server's trust or peer authentication)");
+        }
+        j.pgPasswordPlain = p.password();
+        String format = p.format() == null || p.format().isBlank() ? "custom" : p.format().strip().toLowerCase(Locale.ROOT);
+        v.check(format.equals("custom") || format.equals("plain"), "pgDump.format", "must be custom or plain");
+        j.pgFormat = format;
+        j.pgSchemas = pgNames(v, "pgDump.schemas", p.schemas());
+        j.pgExcludeTables = pgNames(v, "pgDump.excludeTables", p.excludeTables());
+        if (p.stdinFilename() != null && !p.stdinFilename().isBlank()) {
+            v.check(FILE_NAME.matcher(p.stdinFilename()).matches(), "pgDump.stdinFilename",
+                    "must be a file name of letters, digits, '.', '_' and '-', such as asgard.dump");
+            j.pgStdinFilename = p.stdinFilename();
+        }
+        if (p.sslMode() != null && !p.sslMode().isBlank()) {
+            v.check(SSL_MODES.contains(p.sslMode()), "pgDump.sslMode",
+                    "must be one of disable, allow, prefer, require, verify-ca, verify-full");
+            j.pgSslMode = p.sslMode();
+        }
+    }
+
+    private static String[] pgNames(Validation v, String field, List<String> names) {
+        if (names == null) {
+            return new String[0];
+        }
+        if (names.size() > MAX_PATTERNS) {
+            v.add(field, "at most " + MAX_PATTERNS + " entries");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            if (n == null || !PG_NAME.matcher(n).matches() || n.startsWith("-")) {
+                v.add(field + "[" + i + "]", "must be a name or pattern such as public or audit_*, 1 to 256 "
+                        + "characters, not starting with '-'");
+            }
+        }
+        return names.toArray(String[]::new);
     }
 
     private static String[] patterns(Validation v, String field, List<String> patterns) {

@@ -204,22 +204,60 @@ public class RunExecutor {
         }
         BackupJob job = ex.job();
         Duration timeout = job.runTimeoutMs == null ? Duration.ofDays(30) : Duration.ofMillis(job.runTimeoutMs);
-        ResticExecution execution = restic.backup(ex.repo(), List.of(job.paths), BackupArgs.of(job),
-                m -> onMessage(h, m), timeout);
+        PgDumpStream dump = null;
+        ResticExecution execution;
+        if (job.isPgDump()) {
+            try {
+                dump = PgDumpStream.start(config.pgDumpBinary(), job, ex.pgPassword());
+            } catch (java.io.IOException e) {
+                return failure("PG_DUMP_FAILED", "pg_dump could not start: " + e.getMessage(),
+                        "Install pg_dump (a version at least the server's) or set asgard.backup.runs.pg-dump-binary.",
+                        false, null, h);
+            }
+            execution = restic.backupStdin(ex.repo(), job.pgDumpFilename(), BackupArgs.of(job), m -> onMessage(h, m),
+                    timeout);
+            dump.feed(execution);
+        } else {
+            execution = restic.backup(ex.repo(), List.of(job.paths), BackupArgs.of(job), m -> onMessage(h, m),
+                    timeout);
+        }
         h.execution = execution;
         if (h.cancelRequested || h.shutdown) {
             execution.cancel();
         }
         ResticResult result;
+        int dumpExit = 0;
         try {
             result = execution.await();
+            if (dump != null) {
+                dumpExit = dump.await();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             execution.cancel();
             return failure("INTERRUPTED", "The agent was interrupted.", "The retry policy starts it again.", true,
                     null, h);
+        } finally {
+            if (dump != null) {
+                dump.stop();
+            }
         }
-        RunService.Finish f = outcome(result, h, ex.repo());
+        RunService.Finish f;
+        // restic failing first (wrong password, ...) also ends pg_dump (broken pipe): then restic's outcome counts.
+        boolean dumpFailedFirst = result.outcome() == ResticOutcome.CANCELLED || result.outcome().succeeded();
+        if (dump != null && dumpExit != 0 && dumpFailedFirst && !h.cancelRequested && !h.shutdown) {
+            String password = ex.pgPassword();
+            String message = dump.message();
+            if (password != null && password.length() >= 4) {
+                message = message.replace(password, "***");
+            }
+            f = failure("PG_DUMP_FAILED", "pg_dump exited with " + dumpExit + ": " + redact(message, ex.repo()),
+                    dump.unreachable() ? "The database did not answer: check host, port and that it runs; the retry "
+                            + "policy tries again." : "Check the database name, user, password and that pg_dump is "
+                            + "not older than the server. No snapshot was made.", dump.unreachable(), dumpExit, h);
+        } else {
+            f = outcome(result, h, ex.repo());
+        }
         if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && job.retentionSet) {
             String retentionError = applyRetention(run, job, ex.repo());
             f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),

@@ -40,6 +40,7 @@ public class RunService {
     private final BackupJobRepository jobs;
     private final BackupRepositoryRepository repositories;
     private final RepositoryService repositoryService;
+    private final JobService jobService;
     private final RunEventsProducer events;
     private final RunMapper mapper;
     private final RunUpdates updates;
@@ -47,12 +48,13 @@ public class RunService {
     private final Clock clock;
 
     public RunService(BackupRunRepository runs, BackupJobRepository jobs, BackupRepositoryRepository repositories,
-            RepositoryService repositoryService, RunEventsProducer events, RunMapper mapper, RunUpdates updates,
+            RepositoryService repositoryService, JobService jobService, RunEventsProducer events, RunMapper mapper, RunUpdates updates,
             PageTokenCodec pageTokens, Clock clock) {
         this.runs = runs;
         this.jobs = jobs;
         this.repositories = repositories;
         this.repositoryService = repositoryService;
+        this.jobService = jobService;
         this.events = events;
         this.mapper = mapper;
         this.updates = updates;
@@ -138,7 +140,7 @@ public class RunService {
     }
 
     /** What a run needs to execute: the job's settings and the opened repository. */
-    record Execution(BackupJob job, ResticRepo repo) {
+    record Execution(BackupJob job, ResticRepo repo, String pgPassword) {
     }
 
     /**
@@ -149,7 +151,8 @@ public class RunService {
     Uni<Execution> execution(BackupRun run) {
         Uni<BackupJob> job = run.jobId == null ? Uni.createFrom().nullItem() : jobs.findReadOnly(run.jobId);
         return job.chain(j -> repositories.findById(run.repositoryId)
-                .map(repo -> new Execution(j, repo == null ? null : repositoryService.toResticRepo(repo))));
+                .map(repo -> new Execution(j, repo == null ? null : repositoryService.toResticRepo(repo),
+                        j != null && j.isPgDump() ? jobService.pgPassword(j) : null)));
     }
 
     /**

@@ -84,7 +84,10 @@ class RunResourceTest {
     String bootstrapServers;
 
     @BeforeAll
-    static void sources() throws Exception {
+    static synchronized void sources() throws Exception {
+        if (root != null) {
+            return;
+        }
         root = Files.createTempDirectory("asgard-runs");
         smallSource = Files.createDirectories(root.resolve("small"));
         for (int i = 0; i < 5; i++) {
@@ -380,6 +383,14 @@ class RunResourceTest {
 
     static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * @param pool unused; keeps the call site explicit about needing the running application
+     * @return an initialised local repository with {@link #PASSWORD}
+     */
+    String repositoryWith(Pool pool) {
+        return repository(PASSWORD, true);
     }
 
     String repository(String password, boolean init) {

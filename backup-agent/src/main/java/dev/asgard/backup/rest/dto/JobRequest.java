@@ -9,7 +9,7 @@ import java.util.List;
  * @param name unique DNS label
  * @param description free text, at most 1024 characters
  * @param repositoryId the repository the snapshots go to
- * @param paths absolute paths to back up (at least one)
+ * @param paths absolute paths to back up (at least one; none for a pg_dump job)
  * @param excludes {@code restic --exclude} patterns
  * @param excludeCaches skip folders holding a CACHEDIR.TAG
  * @param excludeIfPresent skip folders holding a file of one of these names
@@ -24,12 +24,39 @@ import java.util.List;
  * @param runHistoryLimit runs kept in the history (default 100)
  * @param runTimeout a run still going after this long is cancelled; absent: no limit
  * @param enabled whether the schedule is active (default true)
+ * @param pgDump instead of paths: a PostgreSQL database dumped with pg_dump into {@code restic backup --stdin}
  */
 public record JobRequest(String name, String description, String repositoryId, List<String> paths,
         List<String> excludes, Boolean excludeCaches, List<String> excludeIfPresent, Boolean oneFileSystem,
         Long excludeLargerThanBytes, List<String> tags, String host, ScheduleSpec schedule, RetentionSpec retention,
         MissedRunSpec missedRunPolicy, RetrySpec retryPolicy, Integer runHistoryLimit, String runTimeout,
-        Boolean enabled) {
+        Boolean enabled, PgDumpSpec pgDump) {
+
+    /**
+     * A database to dump. The password is write-only: stored encrypted, handed to pg_dump in its environment
+     * ({@code PGPASSWORD}); on PUT an absent password keeps the stored one.
+     *
+     * @param host server host name or socket folder
+     * @param port server port (default 5432)
+     * @param database the database
+     * @param username the user
+     * @param password the password (write-only)
+     * @param format custom (default) or plain
+     * @param schemas only these schemas
+     * @param excludeTables tables to leave out
+     * @param stdinFilename file name in the snapshot (default database.dump or database.sql)
+     * @param sslMode libpq sslmode (disable, allow, prefer, require, verify-ca, verify-full)
+     * @param passwordSet in views: whether a password is stored
+     */
+    public record PgDumpSpec(String host, Integer port, String database, String username, String password,
+            String format, List<String> schemas, List<String> excludeTables, String stdinFilename, String sslMode,
+            Boolean passwordSet) {
+
+        @Override
+        public String toString() {
+            return "PgDumpSpec[host=" + host + ", database=" + database + ", user=" + username + "]";
+        }
+    }
 
     /**
      * A schedule: exactly one of cron and interval.

@@ -33,6 +33,7 @@ import java.util.List;
  * @param createTime created
  * @param updateTime last changed
  * @param revision incremented on every change (also the ETag)
+ * @param pgDump the database of a pg_dump job (never its password), null for files jobs
  */
 public record JobView(String id, String name, String description, String repositoryId, String type,
         List<String> paths, List<String> excludes, boolean excludeCaches, List<String> excludeIfPresent,
@@ -40,5 +41,5 @@ public record JobView(String id, String name, String description, String reposit
         JobRequest.ScheduleSpec schedule, JobRequest.RetentionSpec retention, JobRequest.MissedRunSpec missedRunPolicy,
         JobRequest.RetrySpec retryPolicy, int runHistoryLimit, String runTimeout, boolean enabled,
         Instant nextRunTime, Instant lastScheduledTime, String lastRunId, Instant lastSuccessTime, Instant createTime,
-        Instant updateTime, long revision) {
+        Instant updateTime, long revision, JobRequest.PgDumpSpec pgDump) {
 }
