@@ -188,7 +188,7 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     public Multi<WatchRunResponse> watchRun(WatchRunRequest request) {
         return Multi.createFrom().deferred(() -> {
             UUID id = id(request.getRunId(), "run_id");
-            return runs.get(id).onItem().transformToMulti(ignored -> updates.watch(id, () -> runs.getProto(id)))
+            return runs.getProto(id).onItem().transformToMulti(run -> updates.watch(id, run, () -> runs.getProto(id)))
                     .map(r -> WatchRunResponse.newBuilder().setRun(r).build());
         });
     }
@@ -204,11 +204,7 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
             }
             String reason = request.getReason().isEmpty() ? "cancelled by " + caller() : request.getReason();
             return runs.cancel(id, reason, caller());
-        }).invoke(r -> {
-            if ("CANCELLING".equals(r.state)) {
-                executor.cancelLocal(r.id);
-            }
-        }).map(r -> CancelRunResponse.newBuilder().setRun(runMapper.toProto(r)).build());
+        }).invoke(executor::cancelled).map(r -> CancelRunResponse.newBuilder().setRun(runMapper.toProto(r)).build());
     }
 
     private static String caller() {

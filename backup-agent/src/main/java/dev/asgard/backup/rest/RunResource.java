@@ -109,7 +109,7 @@ public class RunResource {
     @Operation(summary = "Follow a run live (Server-Sent Events)")
     public Multi<RunView> events(@PathParam("id") String id) {
         UUID runId = JobResource.parseId(id, "id");
-        return service.get(runId).onItem().transformToMulti(ignored -> updates.watch(runId,
+        return service.getProto(runId).onItem().transformToMulti(run -> updates.watch(runId, run,
                 () -> service.getProto(runId))).map(mapper::toView);
     }
 
@@ -130,11 +130,7 @@ public class RunResource {
                     .withViolation("reason", "must be at most 256 characters");
         }
         return service.cancel(runId, reason == null ? "cancelled by " + user() : reason, user())
-                .invoke(r -> {
-                    if ("CANCELLING".equals(r.state)) {
-                        executor.cancelLocal(r.id);
-                    }
-                }).map(this::view);
+                .invoke(executor::cancelled).map(this::view);
     }
 
     RunView view(dev.asgard.backup.entity.BackupRun r) {

@@ -138,6 +138,23 @@ public class RunExecutor {
      * @param runId the run
      */
     public void cancelLocal(UUID runId) {
+        stop(runId);
+    }
+
+    /**
+     * Tells watchers about a run a cancel just changed (after its transaction), and stops restic if the run
+     * executes here.
+     *
+     * @param run the run after the cancel
+     */
+    public void cancelled(BackupRun run) {
+        updates.publish(mapper.toProto(run));
+        if ("CANCELLING".equals(run.state)) {
+            cancelLocal(run.id);
+        }
+    }
+
+    private void stop(UUID runId) {
         Handle h = handles.get(runId);
         if (h != null) {
             h.cancelRequested = true;
@@ -164,6 +181,7 @@ public class RunExecutor {
                     running.incrementAndGet();
                     Handle h = new Handle(run.id);
                     h.base = mapper.toProto(run);
+                    updates.publish(h.base);
                     handles.put(run.id, h);
                     Thread.ofVirtual().name("backup-run-" + run.id).start(() -> execute(run, h));
                 }
@@ -186,7 +204,7 @@ public class RunExecutor {
         }
         try {
             RunService.Finish f = finish;
-            await(() -> service.finish(run.id, f));
+            updates.publish(mapper.toProto(await(() -> service.finish(run.id, f))));
         } catch (RuntimeException e) {
             LOG.errorf(e, "recording the end of run %s failed; it is recovered at the next start", run.id);
         } finally {

@@ -29,7 +29,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Runs in PostgreSQL: every state change is one transaction that also writes its event to the outbox. The
- * execution itself (restic) is {@link RunExecutor}'s.
+ * execution itself (restic) is {@link RunExecutor}'s. Live watchers ({@link RunUpdates}) are told by the callers,
+ * after the transaction committed, so a watcher never sees a state that a read does not return yet.
  */
 @ApplicationScoped
 public class RunService {
@@ -43,12 +44,11 @@ public class RunService {
     private final JobService jobService;
     private final RunEventsProducer events;
     private final RunMapper mapper;
-    private final RunUpdates updates;
     private final PageTokenCodec pageTokens;
     private final Clock clock;
 
     public RunService(BackupRunRepository runs, BackupJobRepository jobs, BackupRepositoryRepository repositories,
-            RepositoryService repositoryService, JobService jobService, RunEventsProducer events, RunMapper mapper, RunUpdates updates,
+            RepositoryService repositoryService, JobService jobService, RunEventsProducer events, RunMapper mapper,
             PageTokenCodec pageTokens, Clock clock) {
         this.runs = runs;
         this.jobs = jobs;
@@ -57,7 +57,6 @@ public class RunService {
         this.jobService = jobService;
         this.events = events;
         this.mapper = mapper;
-        this.updates = updates;
         this.pageTokens = pageTokens;
         this.clock = clock;
     }
@@ -115,8 +114,7 @@ public class RunService {
         r.scheduledAt = scheduledAt;
         r.queuedAt = now();
         r.notBefore = notBefore;
-        return runs.persist(r).call(saved -> jobs.recordRun(job.id, saved.id))
-                .invoke(saved -> updates.publish(mapper.toProto(saved)));
+        return runs.persist(r).call(saved -> jobs.recordRun(job.id, saved.id));
     }
 
     /**
@@ -135,7 +133,7 @@ public class RunService {
             r.state = "RUNNING";
             r.agentId = agentId;
             r.startedAt = now;
-            return events.started(r).replaceWith(r).invoke(x -> updates.publish(mapper.toProto(x)));
+            return events.started(r).replaceWith(r);
         });
     }
 
@@ -271,8 +269,7 @@ public class RunService {
             return retry.chain(willRetry -> events.ended(r, willRetry))
                     .chain(() -> j == null ? Uni.createFrom().item(0) : runs.flush().chain(() ->
                             runs.trimHistory(j.id, j.runHistoryLimit)))
-                    .replaceWith(r)
-                    .invoke(x -> updates.publish(mapper.toProto(x)));
+                    .replaceWith(r);
         });
     }
 
@@ -297,10 +294,10 @@ public class RunService {
                     if ("QUEUED".equals(r.state)) {
                         r.state = "CANCELLED";
                         r.finishedAt = now();
-                        return events.ended(r, false).replaceWith(r).invoke(x -> updates.publish(mapper.toProto(x)));
+                        return events.ended(r, false).replaceWith(r);
                     }
                     r.state = "CANCELLING";
-                    return Uni.createFrom().item(r).invoke(x -> updates.publish(mapper.toProto(x)));
+                    return Uni.createFrom().item(r);
                 });
     }
 

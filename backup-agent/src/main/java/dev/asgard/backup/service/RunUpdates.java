@@ -40,6 +40,16 @@ public class RunUpdates {
      * @return the run now, then after every change, completing after its terminal state
      */
     public Multi<Run> watch(UUID id, Supplier<Uni<Run>> read) {
+        return watch(id, null, read);
+    }
+
+    /**
+     * @param id the run
+     * @param initial the run as just read (sent first, so an ended run is answered at once), or null
+     * @param read reads the run from the database
+     * @return the run now, then after every change, completing after its terminal state
+     */
+    public Multi<Run> watch(UUID id, Run initial, Supplier<Uni<Run>> read) {
         String key = id.toString();
         return Multi.createFrom().<Run> emitter(em -> {
             Object lock = new Object();
@@ -60,6 +70,12 @@ public class RunUpdates {
                     }
                 }
             };
+            if (initial != null) {
+                emit.accept(initial);
+                if (terminal(initial.getState())) {
+                    return;
+                }
+            }
             subscriptions[0] = processor.filter(r -> r.getRunId().equals(key)).subscribe().with(emit,
                     em::fail);
             subscriptions[1] = Multi.createFrom().ticks().every(POLL)

@@ -117,6 +117,10 @@ class BackupGrpcServiceTest {
         assertTrue(done.getRequestedBy().startsWith("device:"));
         assertEquals(List.of(run.getRunId()), stub.listRuns(ListRunsRequest.newBuilder().setJobId(created.getJobId())
                 .addStates(RunState.RUN_STATE_SUCCEEDED).build()).getRunsList().stream().map(Run::getRunId).toList());
+        List<WatchRunResponse> again = new ArrayList<>();
+        stub.watchRun(WatchRunRequest.newBuilder().setRunId(run.getRunId()).build()).forEachRemaining(again::add);
+        assertEquals(1, again.size(), "an ended run is sent once");
+        assertEquals(done, again.get(0).getRun());
         // Cancelling an ended run returns it as it is.
         assertEquals(RunState.RUN_STATE_SUCCEEDED, stub.cancelRun(CancelRunRequest.newBuilder()
                 .setRunId(run.getRunId()).build()).getRun().getState());
