@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -16,13 +17,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import dev.asgard.backup.mapping.RunMapper;
 import dev.asgard.backup.rest.dto.RunPage;
@@ -34,7 +37,7 @@ import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.paging.PageRequest;
 import dev.asgard.commons.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -104,13 +107,27 @@ public class RunResource {
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.APPLICATION_JSON)
     @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
     @Operation(summary = "Follow a run live (Server-Sent Events)")
-    public Multi<RunView> events(@PathParam("id") String id) {
+    public Uni<Void> events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
         UUID runId = JobResource.parseId(id, "id");
-        return service.getProto(runId).onItem().transformToMulti(run -> updates.watch(runId, run,
-                () -> service.getProto(runId))).map(mapper::toView);
+        // The run is read before anything is sent, so an unknown run is a plain 404 problem, not a broken stream.
+        return service.getProto(runId).invoke(run -> {
+            // A client that went away is noticed at the next item (at the latest the watcher's 2 s re-read).
+            AtomicReference<Cancellable> subscription = new AtomicReference<>();
+            subscription.set(updates.watch(runId, run, () -> service.getProto(runId)).map(mapper::toView)
+                    .subscribe().with(view -> {
+                        if (sink.isClosed()) {
+                            Cancellable c = subscription.get();
+                            if (c != null) {
+                                c.cancel();
+                            }
+                            return;
+                        }
+                        sink.send(sse.newEventBuilder().mediaType(MediaType.APPLICATION_JSON_TYPE)
+                                .data(RunView.class, view).build());
+                    }, failure -> sink.close(), sink::close));
+        }).replaceWithVoid();
     }
 
     /**

@@ -89,6 +89,7 @@ class PgDumpJobTest {
                 .execute(Tuple.of(UUID.fromString(jobId))).await().indefinitely().iterator().next().getString(0);
         assertFalse(row.contains(DB_PASSWORD), "the database password is stored encrypted only");
         assertFalse(given().get("/api/v1/jobs/" + jobId).asString().contains(DB_PASSWORD));
+        RunResourceTest.assertNoSecretLogged();
     }
 
     @Test

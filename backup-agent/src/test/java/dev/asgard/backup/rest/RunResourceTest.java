@@ -139,6 +139,37 @@ class RunResourceTest {
         }
         TopicReader.readUntil(bootstrapServers, Topics.BACKUP_EVENTS,
                 r -> "asgard.backup.snapshot.forgotten".equals(type(r)), Duration.ofSeconds(30));
+        assertNoSecretLogged();
+    }
+
+    @Test
+    void theSchedulerTickQueuesADueJobByItself() {
+        String repo = repository(PASSWORD, true);
+        Map<String, Object> job = JobResourceTest.job(unique("tick"), repo);
+        job.put("paths", List.of(smallSource.toString()));
+        job.put("schedule", Map.of("interval", "PT1H"));
+        String jobId = createJob(job);
+        // As if the planned start had just come (and the agent had been running all along).
+        pool.preparedQuery("UPDATE backup.job SET next_run_at = now() - interval '1 second' WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(jobId))).await().indefinitely();
+        await(() -> runsOf(jobId).size() == 1, Duration.ofSeconds(30));
+        Map<String, Object> run = runsOf(jobId).get(0);
+        assertEquals("SCHEDULE", run.get("trigger"));
+        assertEquals("schedule", run.get("requestedBy"));
+        assertEquals("SUCCEEDED", awaitEnd((String) run.get("id"), Duration.ofSeconds(60)).getString("state"));
+        String next = admin().get("/api/v1/jobs/" + jobId).then().extract().path("nextRunTime");
+        assertTrue(Instant.parse(next).isAfter(Instant.now().plus(Duration.ofMinutes(50))), "next start an hour on");
+    }
+
+    static void assertNoSecretLogged() {
+        try {
+            Path log = Path.of("target/backup-agent-test.log");
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            assertFalse(text.contains(PASSWORD), "the repository password is in the log");
+            assertFalse(text.contains(PgDumpJobTest.DB_PASSWORD), "the database password is in the log");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -355,6 +386,11 @@ class RunResourceTest {
         admin().get("/api/v1/runs?state=DONE").then().statusCode(400).body("errors.field", hasItem("state"));
         admin().get("/api/v1/runs?page_token=forged").then().statusCode(400);
         admin().post("/api/v1/runs/" + UUID.randomUUID() + "/cancel").then().statusCode(404);
+        given().get("/api/v1/runs/" + UUID.randomUUID() + "/events").then().statusCode(401);
+        given().post("/api/v1/runs/" + UUID.randomUUID() + "/cancel").then().statusCode(401);
+        admin().get("/api/v1/runs/" + UUID.randomUUID() + "/events").then().statusCode(404);
+        admin().post("/api/v1/runs/" + UUID.randomUUID() + "/cancel?reason=" + "x".repeat(300)).then()
+                .statusCode(400).body("errors.field", hasItem("reason"));
         // Idempotent start: the same key returns the same run; then cancel it while queued or running.
         String key = UUID.randomUUID().toString();
         String a = admin().header("Idempotency-Key", key).post("/api/v1/jobs/" + jobId + "/runs").then()
