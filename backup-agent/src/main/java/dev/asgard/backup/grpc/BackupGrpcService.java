@@ -12,30 +12,47 @@ import dev.asgard.backup.service.JobService;
 import dev.asgard.backup.service.RunExecutor;
 import dev.asgard.backup.service.RunService;
 import dev.asgard.backup.service.RunUpdates;
-import dev.asgard.commons.auth.CurrentDevice;
-import dev.asgard.commons.auth.DeviceIdentity;
+import dev.asgard.commons.auth.AdminGrpcInterceptor;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.paging.PageRequest;
+import dev.asgard.proto.backup.v1.BrowseSnapshotRequest;
+import dev.asgard.proto.backup.v1.BrowseSnapshotResponse;
 import dev.asgard.proto.backup.v1.CancelRunRequest;
 import dev.asgard.proto.backup.v1.CancelRunResponse;
+import dev.asgard.proto.backup.v1.CheckRepositoryRequest;
+import dev.asgard.proto.backup.v1.CheckRepositoryResponse;
 import dev.asgard.proto.backup.v1.CreateJobRequest;
 import dev.asgard.proto.backup.v1.CreateJobResponse;
 import dev.asgard.proto.backup.v1.DeleteJobRequest;
 import dev.asgard.proto.backup.v1.DeleteJobResponse;
+import dev.asgard.proto.backup.v1.DiffSnapshotsRequest;
+import dev.asgard.proto.backup.v1.DiffSnapshotsResponse;
+import dev.asgard.proto.backup.v1.ForgetByPolicyRequest;
+import dev.asgard.proto.backup.v1.ForgetByPolicyResponse;
+import dev.asgard.proto.backup.v1.ForgetSnapshotRequest;
+import dev.asgard.proto.backup.v1.ForgetSnapshotResponse;
 import dev.asgard.proto.backup.v1.GetJobRequest;
 import dev.asgard.proto.backup.v1.GetJobResponse;
+import dev.asgard.proto.backup.v1.GetRepositoryStatsRequest;
+import dev.asgard.proto.backup.v1.GetRepositoryStatsResponse;
 import dev.asgard.proto.backup.v1.GetRunRequest;
 import dev.asgard.proto.backup.v1.GetRunResponse;
+import dev.asgard.proto.backup.v1.GetSnapshotRequest;
+import dev.asgard.proto.backup.v1.GetSnapshotResponse;
 import dev.asgard.proto.backup.v1.Job;
 import dev.asgard.proto.backup.v1.ListJobsRequest;
 import dev.asgard.proto.backup.v1.ListJobsResponse;
 import dev.asgard.proto.backup.v1.ListRunsRequest;
 import dev.asgard.proto.backup.v1.ListRunsResponse;
+import dev.asgard.proto.backup.v1.ListSnapshotsRequest;
+import dev.asgard.proto.backup.v1.ListSnapshotsResponse;
 import dev.asgard.proto.backup.v1.MutinyBackupServiceGrpc;
 import dev.asgard.proto.backup.v1.RunKind;
 import dev.asgard.proto.backup.v1.RunState;
 import dev.asgard.proto.backup.v1.StartRunRequest;
 import dev.asgard.proto.backup.v1.StartRunResponse;
+import dev.asgard.proto.backup.v1.UnlockRepositoryRequest;
+import dev.asgard.proto.backup.v1.UnlockRepositoryResponse;
 import dev.asgard.proto.backup.v1.UpdateJobRequest;
 import dev.asgard.proto.backup.v1.UpdateJobResponse;
 import dev.asgard.proto.backup.v1.WatchRunRequest;
@@ -45,10 +62,15 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The {@code asgard.backup.v1.BackupService} endpoint, bound on the service's HTTP port. Every call needs a device
- * token (the commons interceptor); the caller's device id is recorded as who started or cancelled a run.
- * Implemented: jobs (Create/Get/List/Update/Delete) and runs (StartRun, GetRun, ListRuns, WatchRun, CancelRun);
- * the other RPCs answer UNIMPLEMENTED (the generated default) until their slice lands.
+ * The {@code asgard.backup.v1.BackupService} endpoint, bound on the service's HTTP port next to the standard
+ * {@code grpc.health.v1.Health} service. Every call needs an administrator token: {@code Get*}/{@code List*}/{@code Watch*}
+ * with asgard-viewer or asgard-admin, the rest asgard-admin (commons {@code AdminGrpcInterceptor}); the
+ * administrator's name is recorded as who started or cancelled a run.
+ *
+ * <p>Implemented: jobs (Create/Get/List/Update/Delete), runs (StartRun, GetRun, ListRuns, WatchRun, CancelRun),
+ * snapshots (List, Get, Browse, Diff, Forget, ForgetByPolicy) and maintenance (Check, Unlock, GetRepositoryStats),
+ * the last two delegated to {@link SnapshotGrpcHandlers}. The other RPCs answer {@code UNIMPLEMENTED} (the
+ * generated default) until their slice lands.
  */
 @GrpcService
 public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImplBase {
@@ -62,9 +84,11 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     private final RunExecutor executor;
     private final RunUpdates updates;
     private final RunMapper runMapper;
+    private final SnapshotGrpcHandlers snapshots;
 
     public BackupGrpcService(JobService jobs, JobProtoMapper jobMapper, RunService runs, RunExecutor executor,
-            RunUpdates updates, RunMapper runMapper) {
+            RunUpdates updates, RunMapper runMapper, SnapshotGrpcHandlers snapshots) {
+        this.snapshots = snapshots;
         this.jobs = jobs;
         this.jobMapper = jobMapper;
         this.runs = runs;
@@ -207,8 +231,63 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
         }).invoke(executor::cancelled).map(r -> CancelRunResponse.newBuilder().setRun(runMapper.toProto(r)).build());
     }
 
+    /** Snapshots of a repository, newest first (filters: host, tags, paths, job, time range). */
+    @Override
+    public Uni<ListSnapshotsResponse> listSnapshots(ListSnapshotsRequest request) {
+        return snapshots.listSnapshots(request);
+    }
+
+    /** One snapshot by full id or unique prefix. */
+    @Override
+    public Uni<GetSnapshotResponse> getSnapshot(GetSnapshotRequest request) {
+        return snapshots.getSnapshot(request);
+    }
+
+    /** A folder of a snapshot (or its subtree). */
+    @Override
+    public Uni<BrowseSnapshotResponse> browseSnapshot(BrowseSnapshotRequest request) {
+        return snapshots.browseSnapshot(request);
+    }
+
+    /** Differences between two snapshots. */
+    @Override
+    public Uni<DiffSnapshotsResponse> diffSnapshots(DiffSnapshotsRequest request) {
+        return snapshots.diffSnapshots(request);
+    }
+
+    /** Forgets one snapshot (optionally pruning). */
+    @Override
+    public Uni<ForgetSnapshotResponse> forgetSnapshot(ForgetSnapshotRequest request) {
+        return snapshots.forgetSnapshot(request);
+    }
+
+    /** Applies or previews a retention policy. */
+    @Override
+    public Uni<ForgetByPolicyResponse> forgetByPolicy(ForgetByPolicyRequest request) {
+        return snapshots.forgetByPolicy(request);
+    }
+
+    /** Checks a repository; the result is recorded and announced. */
+    @Override
+    public Uni<CheckRepositoryResponse> checkRepository(CheckRepositoryRequest request) {
+        return snapshots.checkRepository(request);
+    }
+
+    /** Removes stale restic locks. */
+    @Override
+    public Uni<UnlockRepositoryResponse> unlockRepository(UnlockRepositoryRequest request) {
+        return snapshots.unlockRepository(request);
+    }
+
+    /** Repository statistics. */
+    @Override
+    public Uni<GetRepositoryStatsResponse> getRepositoryStats(GetRepositoryStatsRequest request) {
+        return snapshots.getRepositoryStats(request);
+    }
+
     private static String caller() {
-        return CurrentDevice.get().map(DeviceIdentity::deviceId).map(d -> "device:" + d).orElse("unknown");
+        String admin = AdminGrpcInterceptor.ADMIN.get();
+        return admin == null || admin.isEmpty() ? "unknown" : admin;
     }
 
     private static UUID id(String value, String field) {

@@ -9,6 +9,8 @@ import java.util.function.Consumer;
 public class Restic {
 
     private static final Duration SHORT = Duration.ofMinutes(2);
+    /** check, prune: they read the whole repository. */
+    private static final Duration LONG = Duration.ofHours(12);
 
     private final ResticRunner runner;
 
@@ -53,13 +55,168 @@ public class Restic {
 
     /**
      * @param repo the repository
+     * @param filter host, tags and paths the snapshots must have
+     * @param ids only these snapshots (full ids or unique prefixes); empty for all. restic ignores ids it does not
+     *        find, so a missing snapshot is an empty list, not a failure
+     * @return the matching snapshots
+     * @throws ResticException on failure
+     */
+    public List<ResticSnapshot> snapshots(ResticRepo repo, ResticSnapshotFilter filter, List<String> ids) {
+        List<String> args = new ArrayList<>(List.of("snapshots", "--json", "--no-lock"));
+        args.addAll(filter.args());
+        args.addAll(ids);
+        return ResticJson.snapshots(runner.run(repo, args, SHORT).orThrow().stdoutText());
+    }
+
+    /**
+     * {@code restic ls --json}: a folder of a snapshot. restic 0.14 prints the folder itself and its direct
+     * entries (all entries below with {@code recursive}); the caller filters. A path that does not exist gives
+     * the snapshot line only.
+     *
+     * @param repo the repository
+     * @param snapshotId the snapshot (full id or unique prefix)
+     * @param path the absolute folder inside the snapshot ("/" for the root)
+     * @param recursive whether to list the whole subtree
+     * @return the snapshot and the entries
+     * @throws ResticException on failure
+     */
+    public ResticTree ls(ResticRepo repo, String snapshotId, String path, boolean recursive) {
+        List<String> args = new ArrayList<>(List.of("ls", "--json", "--no-lock"));
+        if (recursive) {
+            args.add("--recursive");
+        }
+        args.add(snapshotId);
+        // Without a path restic lists the whole tree; "/" limits it to the top level.
+        if (!recursive || !"/".equals(path)) {
+            args.add(path);
+        }
+        return ResticJson.tree(runner.run(repo, args, SHORT).orThrow().stdout());
+    }
+
+    /**
+     * {@code restic diff --json base target}.
+     *
+     * @param repo the repository
+     * @param base the older snapshot
+     * @param target the newer snapshot
+     * @param metadata whether metadata-only changes are listed too ({@code --metadata})
+     * @return the differences
+     * @throws ResticException on failure
+     */
+    public ResticDiff diff(ResticRepo repo, String base, String target, boolean metadata) {
+        List<String> args = new ArrayList<>(List.of("diff", "--json", "--no-lock"));
+        if (metadata) {
+            args.add("--metadata");
+        }
+        args.add(base);
+        args.add(target);
+        return ResticJson.diff(runner.run(repo, args, SHORT).orThrow().stdout());
+    }
+
+    /**
+     * {@code restic forget <ids>}, optionally followed by a prune. restic 0.14 ignores unknown ids with exit 0:
+     * resolve the ids first.
+     *
+     * @param repo the repository
+     * @param ids full snapshot ids (at least one)
+     * @param prune whether to remove unreferenced data afterwards
+     * @return the result; {@link ResticJson#prunedBytes} reads the freed bytes from its output
+     */
+    public ResticResult forget(ResticRepo repo, List<String> ids, boolean prune) {
+        if (ids.isEmpty()) {
+            throw new IllegalArgumentException("forget needs at least one snapshot id");
+        }
+        List<String> args = new ArrayList<>(List.of("forget"));
+        if (prune) {
+            args.add("--prune");
+        }
+        args.add("--");
+        args.addAll(ids);
+        return runner.run(repo, args, LONG);
+    }
+
+    /**
+     * {@code restic forget --json} with a retention policy.
+     *
+     * @param repo the repository
+     * @param policy the policy (must not be empty: restic would then print nothing)
+     * @param filter which snapshots are considered
+     * @param groupBy how snapshots are grouped (host, paths, tags); empty for restic's default (host,paths)
+     * @param dryRun whether to only preview ({@code --dry-run})
+     * @param prune whether to prune afterwards (ignored in a dry run)
+     * @return the decisions per group, and the invocation
+     * @throws ResticException on failure
+     */
+    public ResticForgetReport forget(ResticRepo repo, ResticPolicy policy, ResticSnapshotFilter filter,
+            List<String> groupBy, boolean dryRun, boolean prune) {
+        if (policy.isEmpty()) {
+            throw new IllegalArgumentException("an empty retention policy forgets nothing");
+        }
+        List<String> args = new ArrayList<>(List.of("forget", "--json"));
+        args.addAll(policy.args());
+        args.addAll(filter.args());
+        if (!groupBy.isEmpty()) {
+            args.add("--group-by");
+            args.add(String.join(",", groupBy));
+        }
+        if (dryRun) {
+            // A preview changes nothing: without --no-lock restic 0.14 wants an exclusive lock even for it, so a
+            // running backup would make the preview fail.
+            args.add("--dry-run");
+            args.add("--no-lock");
+        } else if (prune) {
+            args.add("--prune");
+        }
+        ResticResult r = runner.run(repo, args, dryRun ? SHORT : LONG).orThrow();
+        return new ResticForgetReport(ResticJson.forget(r.stdoutText()), r);
+    }
+
+    /**
+     * {@code restic check}.
+     *
+     * @param repo the repository
+     * @param readDataSubset null: structure only; "": read all data ({@code --read-data}); otherwise the subset
+     *        ({@code --read-data-subset}, such as {@code 10%} or {@code 1/5})
+     * @return the check; errors found are not thrown, failures to run are classified in its result
+     */
+    public ResticCheck check(ResticRepo repo, String readDataSubset) {
+        List<String> args = new ArrayList<>(List.of("check"));
+        if (readDataSubset != null) {
+            if (readDataSubset.isEmpty()) {
+                args.add("--read-data");
+            } else {
+                args.add("--read-data-subset=" + readDataSubset);
+            }
+        }
+        ResticResult r = runner.run(repo, args, LONG);
+        boolean errorsFound = r.outcome() == ResticOutcome.FAILED
+                && r.stderr().contains("repository contains errors");
+        List<String> errors = r.outcome() == ResticOutcome.SUCCESS ? List.of()
+                : ResticJson.checkErrors(r.stdoutText() + "\n" + r.stderr());
+        return new ResticCheck(r, errorsFound, errors);
+    }
+
+    /**
+     * @param repo the repository
      * @param mode restic's {@code --mode} (restore-size, files-by-contents, raw-data, blobs-per-file)
      * @return the statistics
      * @throws ResticException on failure
      */
     public ResticStats stats(ResticRepo repo, String mode) {
-        return ResticJson.stats(runner.run(repo, List.of("stats", "--json", "--no-lock", "--mode", mode),
-                Duration.ofMinutes(30)).orThrow().stdoutText());
+        return stats(repo, mode, List.of());
+    }
+
+    /**
+     * @param repo the repository
+     * @param mode restic's {@code --mode} (restore-size, files-by-contents, raw-data, blobs-per-file)
+     * @param snapshotIds only these snapshots; empty for all
+     * @return the statistics
+     * @throws ResticException on failure
+     */
+    public ResticStats stats(ResticRepo repo, String mode, List<String> snapshotIds) {
+        List<String> args = new ArrayList<>(List.of("stats", "--json", "--no-lock", "--mode", mode));
+        args.addAll(snapshotIds);
+        return ResticJson.stats(runner.run(repo, args, Duration.ofMinutes(30)).orThrow().stdoutText());
     }
 
     /**
@@ -106,7 +263,30 @@ public class Restic {
      * @return the result
      */
     public ResticResult unlock(ResticRepo repo) {
-        return runner.run(repo, List.of("unlock"), SHORT);
+        return unlock(repo, false);
+    }
+
+    /**
+     * {@code restic unlock}.
+     *
+     * @param repo the repository
+     * @param removeAll also remove locks that are not stale ({@code --remove-all}): only when the operator knows
+     *        no restic process uses the repository any more
+     * @return the result
+     */
+    public ResticResult unlock(ResticRepo repo, boolean removeAll) {
+        return runner.run(repo, removeAll ? List.of("unlock", "--remove-all") : List.of("unlock"), SHORT);
+    }
+
+    /**
+     * @param repo the repository
+     * @param lockId a lock file id from {@link #lockIds}
+     * @return the lock ({@code restic cat lock})
+     * @throws ResticException on failure (also when the lock went away meanwhile)
+     */
+    public ResticLock lock(ResticRepo repo, String lockId) {
+        return ResticJson.lock(lockId, runner.run(repo, List.of("cat", "lock", "--no-lock", lockId), SHORT)
+                .orThrow().stdoutText());
     }
 
     /**

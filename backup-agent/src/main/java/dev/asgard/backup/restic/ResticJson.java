@@ -2,7 +2,11 @@ package dev.asgard.backup.restic;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -49,7 +53,7 @@ public final class ResticJson {
             shortId = id.substring(0, Math.min(8, id.length()));
         }
         String time = text(n, "time");
-        return new ResticSnapshot(id, shortId, time == null ? null : Instant.parse(time), text(n, "hostname"),
+        return new ResticSnapshot(id, shortId, time == null ? null : java.time.OffsetDateTime.parse(time).toInstant(), text(n, "hostname"),
                 text(n, "username"), strings(n, "paths"), strings(n, "tags"), text(n, "parent"), text(n, "tree"));
     }
 
@@ -96,6 +100,222 @@ public final class ResticJson {
             case "error" -> new BackupMessage.Error(text(n, "item"), text(n, "during"), errorText(n.get("error")));
             default -> new BackupMessage.Other(line);
         };
+    }
+
+    /**
+     * @param lines stdout of {@code restic ls --json} (one object a line: the snapshot, then its nodes; restic
+     *        0.14 marks them with {@code struct_type}, newer versions also with {@code message_type})
+     * @return the snapshot (null when restic printed none) and the nodes in restic's order
+     */
+    public static ResticTree tree(List<String> lines) {
+        ResticSnapshot snapshot = null;
+        List<ResticNode> nodes = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode n = lineObject(line);
+            if (n == null) {
+                continue;
+            }
+            String kind = n.hasNonNull("message_type") ? n.get("message_type").asText()
+                    : n.path("struct_type").asText("");
+            if ("snapshot".equals(kind)) {
+                snapshot = snapshot(n);
+            } else if ("node".equals(kind)) {
+                nodes.add(node(n));
+            }
+        }
+        return new ResticTree(snapshot, nodes);
+    }
+
+    private static ResticNode node(JsonNode n) {
+        return new ResticNode(text(n, "name"), text(n, "path"), n.path("type").asText(""), n.path("size").asLong(),
+                unixMode(n.path("mode").asLong()), instant(n, "mtime"), instant(n, "atime"), instant(n, "ctime"),
+                n.path("uid").asLong(), n.path("gid").asLong(), text(n, "user"), text(n, "group"),
+                text(n, "linktarget"));
+    }
+
+    /** Go's os.FileMode (type bits high, setuid 1<<23, setgid 1<<22, sticky 1<<20) to Unix mode bits. */
+    static int unixMode(long goMode) {
+        int mode = (int) (goMode & 0777);
+        if ((goMode & (1L << 23)) != 0) {
+            mode |= 04000;
+        }
+        if ((goMode & (1L << 22)) != 0) {
+            mode |= 02000;
+        }
+        if ((goMode & (1L << 20)) != 0) {
+            mode |= 01000;
+        }
+        return mode;
+    }
+
+    /**
+     * @param lines stdout of {@code restic diff --json}: {@code change} lines and one {@code statistics} line
+     * @return the changes and totals
+     */
+    public static ResticDiff diff(List<String> lines) {
+        List<ResticDiff.Change> changes = new ArrayList<>();
+        ResticDiff.Stats stats = ResticDiff.Stats.NONE;
+        for (String line : lines) {
+            JsonNode n = lineObject(line);
+            if (n == null) {
+                continue;
+            }
+            switch (n.path("message_type").asText("")) {
+                case "change" -> changes.add(new ResticDiff.Change(text(n, "path"), n.path("modifier").asText("")));
+                case "statistics" -> stats = new ResticDiff.Stats(n.path("changed_files").asLong(),
+                        n.path("added").path("files").asLong(), n.path("removed").path("files").asLong(),
+                        n.path("added").path("dirs").asLong(), n.path("removed").path("dirs").asLong(),
+                        n.path("added").path("bytes").asLong(), n.path("removed").path("bytes").asLong());
+                default -> {
+                    // unknown message types of newer versions
+                }
+            }
+        }
+        return new ResticDiff(changes, stats);
+    }
+
+    /**
+     * @param json output of {@code restic forget --json} (an array of groups; text of a following prune may
+     *        come after it)
+     * @return the groups
+     */
+    public static List<ResticForgetGroup> forget(String json) {
+        JsonNode root = tree(json);
+        List<ResticForgetGroup> out = new ArrayList<>();
+        if (root == null || !root.isArray()) {
+            return out;
+        }
+        for (JsonNode g : root) {
+            List<ResticSnapshot> keep = new ArrayList<>();
+            g.path("keep").forEach(s -> keep.add(snapshot(s)));
+            List<ResticSnapshot> remove = new ArrayList<>();
+            g.path("remove").forEach(s -> remove.add(snapshot(s)));
+            Map<String, List<String>> reasons = new LinkedHashMap<>();
+            JsonNode rs = g.path("reasons");
+            for (int i = 0; i < rs.size(); i++) {
+                JsonNode r = rs.get(i);
+                String id = reasonSnapshotId(r.path("snapshot"), keep, i);
+                if (id != null) {
+                    reasons.put(id, strings(r, "matches"));
+                }
+            }
+            out.add(new ResticForgetGroup(text(g, "host"), strings(g, "tags"), strings(g, "paths"), keep, remove,
+                    reasons));
+        }
+        return out;
+    }
+
+    // restic 0.14 writes the reason's snapshot without its id; newer versions include it. Without an id, the
+    // reason belongs to the kept snapshot with the same time (restic lists reasons in the order of "keep").
+    private static String reasonSnapshotId(JsonNode s, List<ResticSnapshot> keep, int index) {
+        String id = text(s, "id");
+        if (id != null) {
+            return id;
+        }
+        Instant time = instant(s, "time");
+        String tree = text(s, "tree");
+        for (ResticSnapshot k : keep) {
+            if (k.time() != null && k.time().equals(time) && (tree == null || tree.equals(k.tree()))) {
+                return k.id();
+            }
+        }
+        return index < keep.size() ? keep.get(index).id() : null;
+    }
+
+    /**
+     * @param id the lock id
+     * @param json output of {@code restic cat lock <id>}
+     * @return the lock
+     */
+    public static ResticLock lock(String id, String json) {
+        JsonNode n = tree(json);
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("restic cat lock printed no JSON object");
+        }
+        return new ResticLock(id, instant(n, "time"), n.path("exclusive").asBoolean(), text(n, "hostname"),
+                text(n, "username"), n.path("pid").asLong());
+    }
+
+    /**
+     * @param output what {@code restic check} printed (stdout and stderr)
+     * @return the reported errors: at most 100 lines of at most 1024 characters, without progress lines, retry
+     *         notices and the final "Fatal" line
+     */
+    public static List<String> checkErrors(String output) {
+        List<String> errors = new ArrayList<>();
+        for (String raw : output.split("\\R")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("Fatal:") || line.startsWith("[") || line.contains(" returned error, retrying after ")
+                    || CHECK_PROGRESS.stream().anyMatch(line::startsWith)) {
+                continue;
+            }
+            if (line.startsWith("{")) {
+                // restic 0.18+ check --json would print objects; keep their message only
+                JsonNode n = lineObject(line);
+                if (n == null || !"error".equals(n.path("message_type").asText())) {
+                    continue;
+                }
+                line = errorText(n.get("error")).isEmpty() ? n.toString() : errorText(n.get("error"));
+            }
+            errors.add(line.length() > 1024 ? line.substring(0, 1024) : line);
+            if (errors.size() == 100) {
+                break;
+            }
+        }
+        return errors;
+    }
+
+    private static final List<String> CHECK_PROGRESS = List.of("using temporary cache", "create exclusive lock",
+            "load indexes", "check all packs", "check snapshots", "no errors were found", "read ", "loading indexes",
+            "checking", "created new cache", "repository ", "[");
+
+    private static final Pattern TOTAL_PRUNE = Pattern.compile(
+            "total prune:\\s+\\d+ blobs / ([0-9.]+) ([KMGTP]?i?B)");
+
+    /**
+     * @param output what {@code restic forget --prune} or {@code prune} printed
+     * @return the bytes prune freed ("total prune: 5 blobs / 968 B"), 0 when not printed
+     */
+    public static long prunedBytes(String output) {
+        Matcher m = TOTAL_PRUNE.matcher(output);
+        if (!m.find()) {
+            return 0;
+        }
+        double value = Double.parseDouble(m.group(1));
+        int power = switch (m.group(2).charAt(0)) {
+            case 'K' -> 1;
+            case 'M' -> 2;
+            case 'G' -> 3;
+            case 'T' -> 4;
+            case 'P' -> 5;
+            default -> 0;
+        };
+        return Math.round(value * Math.pow(1024, power));
+    }
+
+    private static JsonNode lineObject(String line) {
+        String s = line.strip();
+        if (!s.startsWith("{")) {
+            return null;
+        }
+        try {
+            JsonNode n = MAPPER.readTree(s);
+            return n != null && n.isObject() ? n : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private static Instant instant(JsonNode n, String field) {
+        String v = text(n, field);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(v).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static String errorText(JsonNode error) {

@@ -15,9 +15,6 @@ import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.restic.ResticResult;
 import dev.asgard.commons.error.AsgardException;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * restic commands on stored repositories: {@code init} and a state refresh. restic blocks, so it runs on a
@@ -48,7 +45,7 @@ public class RepositoryOperations {
      */
     public Uni<BackupRepository> init(UUID id) {
         return repositories.resticRepo(id)
-                .chain(repo -> offload(() -> initBlocking(repo)))
+                .chain(repo -> Offload.blocking(() -> initBlocking(repo)))
                 .chain(outcome -> repositories.recordState(id, outcome.observation())
                         .map(r -> {
                             if (outcome.failure() != null) {
@@ -67,7 +64,7 @@ public class RepositoryOperations {
      */
     public Uni<BackupRepository> refresh(UUID id) {
         return repositories.resticRepo(id)
-                .chain(repo -> offload(() -> observe(repo)))
+                .chain(repo -> Offload.blocking(() -> observe(repo)))
                 .chain(observation -> repositories.recordState(id, observation));
     }
 
@@ -120,12 +117,6 @@ public class RepositoryOperations {
                 ? AsgardException.unavailable(reason, "restic failed: %s", r.message())
                 : AsgardException.failedPrecondition(reason, "restic failed: %s", r.message());
         return e.withHint(r.hint());
-    }
-
-    private static <T> Uni<T> offload(java.util.function.Supplier<T> blocking) {
-        Context context = Vertx.currentContext();
-        Uni<T> uni = Uni.createFrom().item(blocking).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-        return context == null ? uni : uni.emitOn(task -> context.runOnContext(ignored -> task.run()));
     }
 
 }

@@ -66,4 +66,11 @@ public interface DeviceAuthConfig {
             + "grpc.reflection.v1alpha.ServerReflection/*,asgard.registry.v1.RegistryService/Enroll,"
             + "asgard.registry.v1.RegistryService/ExchangeCredential")
     List<String> publicMethods();
+
+    /**
+     * @return gRPC services whose methods take administrator (Keycloak) tokens instead of device tokens: the device
+     *         interceptor lets them through and {@link AdminGrpcInterceptor} authenticates them
+     */
+    @WithDefault("asgard.backup.v1.BackupService")
+    Optional<List<String>> adminServices();
 }

@@ -56,7 +56,14 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
      */
     @Inject
     public DeviceAuthInterceptor(DeviceTokenVerifier verifier, DeviceAuthConfig config) {
-        this(verifier, config.publicMethods(), config.enabled());
+        this(verifier, withAdminServices(config), config.enabled());
+    }
+
+    /** The public methods plus the administrator services, which {@link AdminGrpcInterceptor} authenticates. */
+    private static List<String> withAdminServices(DeviceAuthConfig config) {
+        List<String> skipped = new java.util.ArrayList<>(config.publicMethods());
+        config.adminServices().orElse(List.of()).forEach(service -> skipped.add(service + "/*"));
+        return skipped;
     }
 
     /**

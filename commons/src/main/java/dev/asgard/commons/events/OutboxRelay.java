@@ -2,8 +2,10 @@ package dev.asgard.commons.events;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,7 +19,6 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
@@ -27,6 +28,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Sends committed outbox rows to Kafka, at least once and in insertion order.
@@ -55,9 +59,11 @@ public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
-    private static final String TRY_LOCK = "select pg_try_advisory_xact_lock(hashtextextended(:lockName, 0))";
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
 
-    private final OutboxRepository repository;
+    private final Pool pool;
+    private final String selectOldest;
+    private final String deleteRelayed;
     private final MutinyEmitter<byte[]> emitter;
     private final OutboxConfig config;
     private final Vertx vertx;
@@ -73,7 +79,8 @@ public class OutboxRelay {
     private volatile int consecutiveFailures;
 
     /**
-     * @param repository the outbox table
+     * @param pool the reactive PostgreSQL pool: a pass is plain SQL (no ORM session, no entity hydration), in the
+     *        same table both event publishers write
      * @param emitter the outgoing Kafka channel
      * @param config outbox settings
      * @param vertx the application's Vert.x, for timers and contexts
@@ -82,7 +89,7 @@ public class OutboxRelay {
      * @param applicationName {@code quarkus.application.name}, the default {@code ce_source}
      * @param defaultSchema Hibernate's default schema: the service's schema, which names the advisory lock
      */
-    public OutboxRelay(OutboxRepository repository,
+    public OutboxRelay(Pool pool,
             @Channel(EventChannels.OUTBOX) MutinyEmitter<byte[]> emitter,
             OutboxConfig config,
             Vertx vertx,
@@ -90,7 +97,12 @@ public class OutboxRelay {
             MeterRegistry registry,
             @ConfigProperty(name = "quarkus.application.name") String applicationName,
             @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> defaultSchema) {
-        this.repository = repository;
+        this.pool = pool;
+        String table = defaultSchema.filter(s -> !s.isBlank()).map(s -> "\"" + s.replace("\"", "\"\"") + "\".outbox")
+                .orElse("outbox");
+        this.selectOldest = "SELECT id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type FROM "
+                + table + " ORDER BY seq LIMIT $1";
+        this.deleteRelayed = "DELETE FROM " + table + " WHERE id = ANY($1)";
         this.emitter = emitter;
         this.config = config;
         this.vertx = vertx;
@@ -142,8 +154,7 @@ public class OutboxRelay {
     public Uni<Integer> relayOnce() {
         return Uni.createFrom().deferred(() -> {
             Context caller = Vertx.currentContext();
-            // A fresh, safe duplicated context gives the pass its own Hibernate Reactive session: it must not
-            // join whatever session or transaction the caller happens to have.
+            // A fresh, safe duplicated context: the pass must not join whatever transaction the caller happens to have.
             Context relayContext = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
             VertxContextSafetyToggle.setContextSafe(relayContext, true);
             Uni<Integer> pass = Uni.createFrom().emitter(result -> relayContext.runOnContext(
@@ -158,27 +169,30 @@ public class OutboxRelay {
     }
 
     private Uni<Integer> pass(Context context) {
-        return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(TRY_LOCK, Boolean.class)
-                        .setParameter("lockName", lockName)
-                        .getSingleResult())
-                .chain(locked -> Boolean.TRUE.equals(locked) ? relayBatch(context) : Uni.createFrom().item(0)));
+        return pool.withTransaction(tx -> tx.preparedQuery(TRY_LOCK).execute(Tuple.of(lockName))
+                .chain(locked -> Boolean.TRUE.equals(locked.iterator().next().getBoolean(0))
+                        ? relayBatch(tx, context) : Uni.createFrom().item(0)));
     }
 
-    private Uni<Integer> relayBatch(Context context) {
-        return repository.oldest(config.batchSize()).chain(rows -> {
+    private Uni<Integer> relayBatch(SqlClient tx, Context context) {
+        return tx.preparedQuery(selectOldest).execute(Tuple.of(config.batchSize())).chain(found -> {
+            List<OutboxEvent> rows = new ArrayList<>(found.size());
+            found.forEach(r -> rows.add(new OutboxEvent(r.getUUID("id"), r.getString("topic"), r.getString("record_key"),
+                    r.getString("ce_type"), r.getString("ce_subject"), r.getOffsetDateTime("ce_time").toInstant(),
+                    r.getBuffer("payload").getBytes(), r.getString("payload_type"))));
             lagMillis.set(rows.isEmpty() ? 0 : Math.max(0, clock.millis() - rows.get(0).getCeTime().toEpochMilli()));
             if (rows.isEmpty()) {
                 return Uni.createFrom().item(0);
             }
             return send(rows)
-                    // Kafka acknowledges on its own threads; the session may only be used on its context.
+                    // Kafka acknowledges on its own threads; the transaction continues on the pass's context.
                     .emitOn(task -> context.runOnContext(ignored -> task.run()))
-                    .chain(() -> repository.deleteByIds(rows.stream().map(OutboxEvent::getId).toList()))
+                    .chain(() -> tx.preparedQuery(deleteRelayed)
+                            .execute(Tuple.of(rows.stream().map(OutboxEvent::getId).toArray(UUID[]::new))))
                     .map(deleted -> {
-                        if (deleted != rows.size()) {
+                        if (deleted.rowCount() != rows.size()) {
                             LOG.warnf("Relayed %d outbox rows but deleted %d; another relay without the lock?",
-                                    rows.size(), deleted);
+                                    rows.size(), deleted.rowCount());
                         }
                         relayedCounter.increment(rows.size());
                         return rows.size();

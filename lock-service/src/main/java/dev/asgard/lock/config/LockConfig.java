@@ -68,4 +68,19 @@ public interface LockConfig {
     /** @return how long ended grants and waits are remembered (idempotent Release, reasons for late readers) */
     @WithDefault("24h")
     Duration historyRetention();
+
+    /**
+     * @return whether a release that hands the lock to nobody waits for its WAL flush before it is acknowledged. Off
+     *         by default: a release lost in a database crash only lets the grant run out its lease, and every grant
+     *         made after it flushes it first (grants are always durable before they are acknowledged)
+     */
+    @WithDefault("false")
+    boolean durableRelease();
+
+    /**
+     * @return how often at most a waiting stream's position is re-read after hand-offs (grants and lost grants reach
+     *         the streams at once, from the notification itself)
+     */
+    @WithDefault("200ms")
+    Duration queueUpdateInterval();
 }

@@ -85,7 +85,7 @@ public class LockGrpcService extends MutinyLockServiceGrpc.LockServiceImplBase {
             }
             return engine.keepAlive(request.getName(), request.getFencingToken(), owner, ttl);
         }).map(holder -> {
-            streams.refresh(holder.name());
+            streams.renewed(holder);
             return KeepAliveResponse.newBuilder().setGrant(LockMapper.grant(holder)).build();
         });
     }

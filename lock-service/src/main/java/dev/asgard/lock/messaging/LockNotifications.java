@@ -8,6 +8,7 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.asgard.lock.domain.LockNotice;
 import dev.asgard.lock.repository.LockStore;
 import dev.asgard.lock.service.LockStreams;
 import io.quarkus.runtime.ShutdownEvent;
@@ -17,9 +18,10 @@ import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
- * Wake-ups across replicas: every transaction that changes a lock queues {@code NOTIFY asgard_lock, '<name>'};
- * this replica LISTENs on one connection of its own and hands each notification to the Acquire streams (which re-read
- * the locks they wait for or hold) and to the Watch feed. When the connection drops, it reconnects and then has both
+ * Wake-ups across replicas: every transaction that changes a lock queues {@code NOTIFY asgard_lock} with the name and
+ * what changed ({@link LockNotice}); this replica LISTENs on one connection of its own and hands each notification to
+ * the Acquire streams (which move on from the notice, or re-read the lock when it says too little) and to the Watch
+ * feed. When the connection drops, it reconnects and then has both
  * re-read everything they follow, since notifications sent meanwhile are lost; a periodic resync
  * ({@code LockMaintenance}) covers anything else.
  */
@@ -55,9 +57,10 @@ public class LockNotifications {
         subscriber = PgSubscriber.subscriber(vertx, options);
         subscriber.reconnectPolicy(attempt -> 500L);
         subscriber.channel(LockStore.CHANNEL)
-                .handler(name -> {
-                    streams.refresh(name);
-                    watchFeed.onNotification(name);
+                .handler(payload -> {
+                    LockNotice notice = LockNotice.parse(payload);
+                    streams.onNotice(notice);
+                    watchFeed.onNotification(notice.name());
                 })
                 .subscribeHandler(() -> {
                     LOG.debugf("Listening on %s", LockStore.CHANNEL);

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
 import dev.asgard.lock.repository.LockStore;
@@ -26,6 +28,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The hot feed behind {@code Watch}: on every {@code NOTIFY asgard_lock} this replica re-reads the changed lock once
@@ -46,6 +49,7 @@ public class LockWatchFeed {
     private static final Logger LOG = Logger.getLogger(LockWatchFeed.class);
     /** Names whose grant-end floor is remembered; beyond that the memory is dropped (the next read looks further back). */
     private static final int MAX_FLOORS = 100_000;
+    private static final java.time.Duration REQUEST_END_MARGIN = java.time.Duration.ofSeconds(5);
 
     /**
      * One read of a lock after a change.
@@ -53,9 +57,12 @@ public class LockWatchFeed {
      * @param name the lock, null for a resync marker
      * @param state the lock as read, empty if the name was never used
      * @param ends grants of the lock that ended since the previous read of this replica, in fencing token order
+     * @param requestEnds waits on the lock that others ended (deadlock victims, ...) since shortly before the previous
+     *        read, by request id
      * @param readAt when it was read
      */
-    public record LockChange(String name, Optional<LockState> state, List<GrantEnd> ends, Instant readAt) {
+    public record LockChange(String name, Optional<LockState> state, List<GrantEnd> ends,
+            Map<UUID, LockQueries.RequestEnd> requestEnds, Instant readAt) {
         /** @return whether this is the marker telling watchers that notifications may have been lost */
         public boolean resync() {
             return name == null;
@@ -68,13 +75,17 @@ public class LockWatchFeed {
     private final Map<String, AtomicInteger> prefixes = new ConcurrentHashMap<>();
     private final Map<String, Slot> slots = new HashMap<>();
     private final Map<String, Long> floors = new ConcurrentHashMap<>();
+    /** When each name was last read: ends of waits are looked up from a little before that. */
+    private final Map<String, Instant> lastReads = new ConcurrentHashMap<>();
     private final Pool pool;
+    private final ReplicaId replica;
     private final LockStore store;
     private final LockQueries queries;
     private final Clock clock;
     private final Vertx vertx;
 
-    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, Clock clock, Vertx vertx) {
+    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, ReplicaId replica, Clock clock, Vertx vertx) {
+        this.replica = replica;
         this.pool = pool;
         this.store = store;
         this.queries = queries;
@@ -89,6 +100,26 @@ public class LockWatchFeed {
     }
 
     /**
+     * Tells every replica that this one watches a prefix (table {@code lock_watch}): the lock functions notify about
+     * changes under a watched prefix even when no stream needs to know. Call before listing the initial state.
+     *
+     * @param prefix the watcher's prefix
+     * @return completion once registered
+     */
+    public Uni<Void> register(String prefix) {
+        return pool.preparedQuery("INSERT INTO lock_watch (replica_id, prefix, since) VALUES ($1, $2, $3)"
+                + " ON CONFLICT DO NOTHING").execute(Tuple.of(replica.get(), prefix,
+                        clock.instant().atOffset(java.time.ZoneOffset.UTC))).replaceWithVoid();
+    }
+
+    /** Forgets a prefix no local watcher follows any more. */
+    private void unregister(String prefix) {
+        pool.preparedQuery("DELETE FROM lock_watch WHERE replica_id = $1 AND prefix = $2")
+                .execute(Tuple.of(replica.get(), prefix)).subscribe().with(ignored -> {
+                }, failure -> LOG.debugf("Could not forget watched prefix %s: %s", prefix, failure.getMessage()));
+    }
+
+    /**
      * @param prefix the watcher's name prefix: the feed reads a changed lock only if some watcher's prefix covers it
      * @return the hot stream of lock reads (all names; the watcher filters)
      */
@@ -98,7 +129,9 @@ public class LockWatchFeed {
             watchers.incrementAndGet();
         }).onTermination().invoke(() -> {
             watchers.decrementAndGet();
-            prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count);
+            if (prefixes.computeIfPresent(prefix, (p, count) -> count.decrementAndGet() == 0 ? null : count) == null) {
+                unregister(prefix);
+            }
         });
     }
 
@@ -149,11 +182,15 @@ public class LockWatchFeed {
 
     private void read(String name) {
         long floor = floors.getOrDefault(name, 0L);
+        Instant readAt = clock.instant();
+        // Ends of waits are found by time: a margin before the previous read covers clocks of other replicas.
+        Instant since = lastReads.getOrDefault(name, readAt).minus(REQUEST_END_MARGIN);
         // One snapshot for the lock and its ended grants: read statement by statement, a release committing between
         // the holders query and the grant-end query would show a grant as both held and ended.
         pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> store.find(c, name))
                 .chain(state -> queries.grantEndsAfter(c, name, floor)
-                        .map(ends -> new LockChange(name, state, ends, clock.instant()))))
+                        .chain(ends -> queries.requestEndsSince(c, name, since)
+                                .map(requestEnds -> new LockChange(name, state, ends, requestEnds, readAt)))))
                 .subscribe().with(change -> finish(name, change, null), failure -> finish(name, null, failure));
     }
 
@@ -162,7 +199,9 @@ public class LockWatchFeed {
             change.state().ifPresent(state -> {
                 if (floors.size() > MAX_FLOORS) {
                     floors.clear();
+                    lastReads.clear();
                 }
+                lastReads.put(name, change.readAt());
                 // Next time, ends of grants held now or issued later are what a watcher can be missing.
                 floors.put(name, state.holders().stream().mapToLong(h -> h.fencingToken() - 1).min()
                         .orElse(state.fencingCounter()));
@@ -202,7 +241,7 @@ public class LockWatchFeed {
     /** The LISTEN connection was (re)established: changes may have been missed, every watcher re-reads. */
     void resync() {
         synchronized (emitLock) {
-            processor.onNext(new LockChange(null, Optional.empty(), List.of(), clock.instant()));
+            processor.onNext(new LockChange(null, Optional.empty(), List.of(), Map.of(), clock.instant()));
         }
     }
 

@@ -99,6 +99,37 @@ public class LockQueries {
     }
 
     /**
+     * A wait that someone other than its stream ended.
+     *
+     * @param requestId the request
+     * @param reason an AbortReason name without prefix (DEADLOCK_VICTIM, SHUTTING_DOWN, ...)
+     * @param detail the serialized AcquireAborted (with the cycle for a deadlock victim), or null
+     * @param endedAt when
+     */
+    public record RequestEnd(UUID requestId, String reason, byte[] detail, Instant endedAt) {
+    }
+
+    /**
+     * Waits on a lock that others ended since a time (newest 1000 at most).
+     *
+     * @return by request id
+     */
+    public Uni<java.util.Map<UUID, RequestEnd>> requestEndsSince(SqlClient client, String name, Instant since) {
+        return client.preparedQuery("SELECT request_id, reason, detail, ended_at FROM lock_request_end"
+                + " WHERE name = $1 AND ended_at >= $2 ORDER BY ended_at DESC LIMIT 1000")
+                .execute(Tuple.of(name, LockStore.at(since)))
+                .map(rows -> {
+                    java.util.Map<UUID, RequestEnd> ends = new java.util.HashMap<>();
+                    rows.forEach(r -> {
+                        var detail = r.getBuffer("detail");
+                        ends.put(r.getUUID("request_id"), new RequestEnd(r.getUUID("request_id"), r.getString("reason"),
+                                detail == null ? null : detail.getBytes(), LockStore.instant(r, "ended_at")));
+                    });
+                    return ends;
+                });
+    }
+
+    /**
      * Grants of a lock that ended, with a fencing token above a floor (newest 1000 at most).
      *
      * @return in fencing token order

@@ -166,14 +166,18 @@ public class LockStore {
                 });
     }
 
-    /** Inserts a holder. */
-    public Uni<Void> insertHolder(SqlClient tx, Holder h) {
-        return tx.preparedQuery("INSERT INTO lock_holder (" + HOLDER_COLUMNS + ")"
-                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+    /**
+     * Inserts a holder.
+     *
+     * @param streamReplica the replica whose Acquire stream holds it, null for a TryAcquire
+     */
+    public Uni<Void> insertHolder(SqlClient tx, Holder h, UUID streamReplica) {
+        return tx.preparedQuery("INSERT INTO lock_holder (" + HOLDER_COLUMNS + ", stream_replica)"
+                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
                 .execute(Tuple.from(new Object[] { h.name(), h.fencingToken(), h.owner().deviceId(), h.owner().sessionId(),
                         h.requestId(), h.mode().name(), h.permits(), h.priority(), h.preemptible(), h.purpose(),
                         at(h.acquiredAt()), at(h.enqueuedAt()), h.leaseTtl().toMillis(), at(h.leaseExpiresAt()),
-                        at(h.lastRenewedAt()) }))
+                        at(h.lastRenewedAt()), streamReplica }))
                 .replaceWithVoid();
     }
 

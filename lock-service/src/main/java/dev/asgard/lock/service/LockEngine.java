@@ -17,7 +17,9 @@ import dev.asgard.lock.domain.Holder;
 import dev.asgard.lock.domain.LockState;
 import dev.asgard.lock.domain.Mode;
 import dev.asgard.lock.domain.Owner;
+import dev.asgard.lock.domain.Queued;
 import dev.asgard.lock.domain.Waiter;
+import dev.asgard.lock.repository.LockFunctions;
 import dev.asgard.lock.repository.LockStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -43,17 +45,35 @@ public class LockEngine {
     private final LockEvents events;
     private final LockConfig config;
     private final Clock clock;
+    private final LockFunctions functions;
 
-    public LockEngine(Pool pool, LockStore store, LockEvents events, LockConfig config, Clock clock) {
+    public LockEngine(Pool pool, LockStore store, LockFunctions functions, LockEvents events, LockConfig config,
+            Clock clock) {
         this.pool = pool;
         this.store = store;
+        this.functions = functions;
         this.events = events;
         this.config = config;
         this.clock = clock;
     }
 
-    /** What an enqueue found: the grant if the request got the lock at once, else the lock as it is now. */
-    public record Enqueued(Optional<Holder> grant, LockState state) {
+    /**
+     * What an enqueue found.
+     *
+     * @param grant the grant, if the request got the lock at once
+     * @param queued else where it waits
+     * @param ownerHolds whether the owner holds some lock (only then can its wait close a deadlock cycle)
+     */
+    public record Enqueued(Optional<Holder> grant, Queued queued, boolean ownerHolds) {
+    }
+
+    /**
+     * What a TryAcquire found.
+     *
+     * @param grant the grant, if it got the lock
+     * @param state else the lock as it is
+     */
+    public record Tried(Optional<Holder> grant, LockState state) {
     }
 
     /**
@@ -64,17 +84,31 @@ public class LockEngine {
      * @return the outcome
      */
     public Uni<Enqueued> enqueue(LockRequest request, UUID replicaId) {
-        Instant now = clock.instant();
+        if (request.preempt()) {
+            return enqueueWithPreemption(request, replicaId);
+        }
+        Instant now = now();
+        Waiter waiter = request.toWaiter(now, replicaId);
+        return functions.acquire(pool, waiter, request.maxPermits(), now)
+                .onFailure(LockFunctions.Refusal.class).transform(f -> refused(request, (LockFunctions.Refusal) f))
+                .chain(taken -> switch (taken.outcome()) {
+            case GRANTED -> Uni.createFrom().item(new Enqueued(Optional.of(taken.holder(waiter, now)), null, true));
+            case QUEUED -> Uni.createFrom().item(new Enqueued(Optional.empty(), taken.queued(), taken.ownerHolds()));
+            // A preempting request waits on this lock: the grant decisions need the victim choice below.
+            case SLOW -> enqueueWithPreemption(request, replicaId);
+            case BUSY -> throw new IllegalStateException("An Acquire is never BUSY");
+        });
+    }
+
+    private Uni<Enqueued> enqueueWithPreemption(LockRequest request, UUID replicaId) {
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, request.name(), now)
                 .call(state -> checkAdmissible(tx, state, request))
                 .chain(state -> expireLapsed(tx, state, now))
                 .chain(state -> {
                     Waiter waiter = request.toWaiter(now, replicaId);
                     return store.insertWaiter(tx, waiter)
-                            .map(queued -> queued.orElseThrow(() -> AsgardException.alreadyExists("REQUEST_ID_IN_USE",
-                                    "Request id %s is in use by another owner or lock.", request.requestId())
-                                    .withViolation("request_id", "is taken")
-                                    .withHint("Send a new UUID, or none to have one assigned.")))
+                            .map(queued -> queued.orElseThrow(() -> requestIdInUse(request)))
                             .call(() -> state.isFree() ? store.updateState(tx, state.name(), request.mode().kind(),
                                     request.maxPermits(), now) : Uni.createFrom().voidItem())
                             // The state row is locked: the queue is the one read plus this request, in queue order.
@@ -82,8 +116,11 @@ public class LockEngine {
                             .chain(withWaiter -> grantFromQueue(tx, withWaiter, now))
                             .call(() -> store.notifyChanged(tx, request.name()));
                 })
-                .map(after -> new Enqueued(after.holders().stream()
-                        .filter(h -> h.requestId().equals(request.requestId())).findFirst(), after)));
+                .map(after -> {
+                    Optional<Holder> grant = after.holders().stream()
+                            .filter(h -> h.requestId().equals(request.requestId())).findFirst();
+                    return new Enqueued(grant, grant.isPresent() ? null : Queued.of(after, request.requestId()), true);
+                }));
     }
 
     private static LockState withWaiter(LockState state, Waiter queued, LockRequest request, Instant now) {
@@ -104,8 +141,25 @@ public class LockEngine {
      * @param request the validated request
      * @return the grant, or the lock as it is
      */
-    public Uni<Enqueued> tryAcquire(LockRequest request) {
-        Instant now = clock.instant();
+    public Uni<Tried> tryAcquire(LockRequest request) {
+        if (request.preempt()) {
+            return tryAcquireWithPreemption(request);
+        }
+        Instant now = now();
+        Waiter waiter = request.toWaiter(now, null);
+        return functions.acquire(pool, waiter, request.maxPermits(), now)
+                .onFailure(LockFunctions.Refusal.class).transform(f -> refused(request, (LockFunctions.Refusal) f))
+                .chain(taken -> switch (taken.outcome()) {
+            case GRANTED -> Uni.createFrom().item(new Tried(Optional.of(taken.holder(waiter, now)), null));
+            case BUSY -> read(request.name()).map(state -> new Tried(Optional.empty(), state.orElseGet(
+                    () -> new LockState(request.name(), null, 1, 0, now, List.of(), List.of()))));
+            case SLOW -> tryAcquireWithPreemption(request);
+            case QUEUED -> throw new IllegalStateException("A TryAcquire is never QUEUED");
+        });
+    }
+
+    private Uni<Tried> tryAcquireWithPreemption(LockRequest request) {
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, request.name(), now)
                 .call(state -> checkAdmissible(tx, state, request))
                 .chain(state -> expireLapsed(tx, state, now))
@@ -120,19 +174,19 @@ public class LockEngine {
                                         state.holders(), List.of())
                                 : List.of();
                         if (victims.isEmpty()) {
-                            return Uni.createFrom().item(new Enqueued(Optional.empty(), state));
+                            return Uni.createFrom().item(new Tried(Optional.empty(), state));
                         }
                         return preempt(tx, victims, request.owner(), request.priority(), now)
                                 .chain(() -> grant(tx, request.toWaiter(now, null), now))
                                 .call(() -> store.notifyChanged(tx, request.name()))
-                                .map(holder -> new Enqueued(Optional.of(holder), state));
+                                .map(holder -> new Tried(Optional.of(holder), state));
                     }
                     Uni<Void> kind = state.isFree()
                             ? store.updateState(tx, state.name(), request.mode().kind(), request.maxPermits(), now)
                             : Uni.createFrom().voidItem();
                     return kind.chain(() -> grant(tx, request.toWaiter(now, null), now))
                             .call(() -> store.notifyChanged(tx, request.name()))
-                            .map(holder -> new Enqueued(Optional.of(holder), state));
+                            .map(holder -> new Tried(Optional.of(holder), state));
                 }));
     }
 
@@ -155,7 +209,7 @@ public class LockEngine {
      */
     public Uni<Boolean> abort(String name, UUID requestId, String reason, byte[] detail,
             java.util.function.Function<SqlClient, Uni<Void>> alsoInTransaction) {
-        Instant now = clock.instant();
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, name, now)
                 .chain(state -> store.deleteWaiter(tx, requestId).chain(deleted -> {
                     if (!deleted) {
@@ -183,7 +237,22 @@ public class LockEngine {
      * @throws AsgardException NOT_FOUND {@code LOCK_GRANT_NOT_FOUND} when this owner never held that token
      */
     public Uni<Released> release(String name, long token, Owner owner) {
-        Instant now = clock.instant();
+        Instant now = now();
+        return functions.release(pool, name, token, owner, now).chain(outcome -> {
+            if (outcome.equals("SLOW")) {
+                return releaseWithPreemption(name, token, owner);
+            }
+            if (outcome.equals("NOT_FOUND")) {
+                throw grantNotFound(name, token, owner);
+            }
+            return Uni.createFrom().item(outcome.equals("RELEASED") ? new Released(ReleaseResult.RELEASED, null)
+                    : outcome.equals("ALREADY_RELEASED") ? new Released(ReleaseResult.ALREADY_RELEASED, null)
+                    : new Released(ReleaseResult.LOST, outcome.substring("LOST:".length())));
+        });
+    }
+
+    private Uni<Released> releaseWithPreemption(String name, long token, Owner owner) {
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, name, now).chain(state -> {
             Optional<Holder> held = state.holders().stream()
                     .filter(h -> h.fencingToken() == token && h.owner().equals(owner)).findFirst();
@@ -206,10 +275,14 @@ public class LockEngine {
                     .map(ended -> ended.map(reason -> reason.equals("RELEASED")
                             ? new Released(ReleaseResult.ALREADY_RELEASED, null)
                             : new Released(ReleaseResult.LOST, reason))
-                            .orElseThrow(() -> AsgardException.notFound("LOCK_GRANT_NOT_FOUND",
-                                    "Lock '%s' was never granted to %s with fencing token %d.", name, owner, token)
-                                    .withHint("Release with the fencing token from the grant, in the session that acquired it.")));
+                            .orElseThrow(() -> grantNotFound(name, token, owner)));
         }));
+    }
+
+    private static AsgardException grantNotFound(String name, long token, Owner owner) {
+        return AsgardException.notFound("LOCK_GRANT_NOT_FOUND", "Lock '%s' was never granted to %s with fencing token %d.",
+                name, owner, token)
+                .withHint("Release with the fencing token from the grant, in the session that acquired it.");
     }
 
     /**
@@ -228,7 +301,7 @@ public class LockEngine {
      *         is no longer held; NOT_FOUND when it never was
      */
     public Uni<Holder> keepAlive(String name, long token, Owner owner, Duration ttl) {
-        Instant now = clock.instant();
+        Instant now = now();
         // The state row lock first, like every other change: an expiry that already decided (under that lock) to end
         // this grant would otherwise delete it right after this renewal committed, and grant the lock to the next
         // waiter while the holder was told its lease runs on.
@@ -258,7 +331,7 @@ public class LockEngine {
      * @return whether something expired
      */
     public Uni<Boolean> expire(String name) {
-        Instant now = clock.instant();
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, name, now).chain(state -> expireLapsed(tx, state, now)
                 .chain(after -> {
                     if (after == state) {
@@ -275,7 +348,7 @@ public class LockEngine {
      * @return completion
      */
     public Uni<Void> dropOrphanedWaiters(String name) {
-        Instant now = clock.instant();
+        Instant now = now();
         return pool.withTransaction(tx -> store.lockState(tx, name, now)
                 .chain(state -> expireLapsed(tx, state, now))
                 .chain(state -> withoutOrphans(tx, state, now))
@@ -295,14 +368,13 @@ public class LockEngine {
     }
 
     /**
-     * Reads a lock without changing it, as one snapshot: the state row, holders and waiters are separate queries, and
-     * under READ COMMITTED a grant committing between them would make a request appear in neither list.
+     * Reads a lock without changing it, as one snapshot (one statement: a grant committing meanwhile is either seen
+     * whole or not at all).
      *
      * @return the lock, or empty if the name was never used
      */
     public Uni<Optional<LockState>> read(String name) {
-        return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
-                .chain(() -> store.find(tx, name)));
+        return functions.snapshot(pool, name);
     }
 
     static AsgardException lost(String name, long token, String reason) {
@@ -316,30 +388,71 @@ public class LockEngine {
     private Uni<Void> checkAdmissible(SqlClient tx, LockState state, LockRequest request) {
         if (!state.isFree()) {
             if (!request.mode().kind().equals(state.kind())) {
-                throw AsgardException.failedPrecondition(MODE_MISMATCH, "Lock '%s' is in use as a %s; %s was asked for.",
-                        state.name(), state.kind().toLowerCase(java.util.Locale.ROOT), request.mode().name().toLowerCase(java.util.Locale.ROOT))
-                        .withHint("A name is either a semaphore or an exclusive/shared lock; use another name.");
+                throw kindMismatch(request, state.kind());
             }
             if (request.mode() == Mode.SEMAPHORE && request.maxPermits() != state.maxPermits()) {
-                throw AsgardException.failedPrecondition(MODE_MISMATCH, "Semaphore '%s' has %d permits, not %d.",
-                        state.name(), state.maxPermits(), request.maxPermits())
-                        .withHint("Every request for a semaphore must give the same max_permits.");
+                throw permitsMismatch(request, state.maxPermits());
             }
         }
         return store.usageAndLimits(tx, request.owner().deviceId(), config.limits().maxHeldPerDevice(),
                 config.limits().maxWaitingPerDevice()).map(counts -> {
             if (counts[0] >= counts[2]) {
-                throw AsgardException.resourceExhausted("TOO_MANY_LOCKS", "Device %s holds %d locks, its limit.",
-                        request.owner().deviceId(), counts[0])
-                        .withHint("Release locks you no longer need, or ask an administrator to raise the limit.");
+                throw tooManyLocks(request, counts[0]);
             }
             if (counts[1] >= counts[3]) {
-                throw AsgardException.resourceExhausted("TOO_MANY_WAITING", "Device %s waits for %d locks, its limit.",
-                        request.owner().deviceId(), counts[1])
-                        .withHint("Cancel waits you no longer need, or ask an administrator to raise the limit.");
+                throw tooManyWaiting(request, counts[1]);
             }
             return null;
         });
+    }
+
+    private static RuntimeException refused(LockRequest request, LockFunctions.Refusal refusal) {
+        String detail = refusal.detail();
+        return switch (refusal.reason()) {
+            case MODE_MISMATCH -> detail.startsWith("kind:") ? kindMismatch(request, detail.substring(5))
+                    : permitsMismatch(request, Integer.parseInt(detail.substring("permits:".length())));
+            case "TOO_MANY_LOCKS" -> tooManyLocks(request, Long.parseLong(detail));
+            case "TOO_MANY_WAITING" -> tooManyWaiting(request, Long.parseLong(detail));
+            case "REQUEST_ID_IN_USE" -> requestIdInUse(request);
+            default -> new IllegalStateException("lock_acquire refused with " + refusal.getMessage());
+        };
+    }
+
+    static AsgardException kindMismatch(LockRequest request, String kind) {
+        return AsgardException.failedPrecondition(MODE_MISMATCH, "Lock '%s' is in use as a %s; %s was asked for.",
+                request.name(), kind.toLowerCase(java.util.Locale.ROOT),
+                request.mode().name().toLowerCase(java.util.Locale.ROOT))
+                .withHint("A name is either a semaphore or an exclusive/shared lock; use another name.");
+    }
+
+    static AsgardException permitsMismatch(LockRequest request, int maxPermits) {
+        return AsgardException.failedPrecondition(MODE_MISMATCH, "Semaphore '%s' has %d permits, not %d.",
+                request.name(), maxPermits, request.maxPermits())
+                .withHint("Every request for a semaphore must give the same max_permits.");
+    }
+
+    static AsgardException tooManyLocks(LockRequest request, long held) {
+        return AsgardException.resourceExhausted("TOO_MANY_LOCKS", "Device %s holds %d locks, its limit.",
+                request.owner().deviceId(), held)
+                .withHint("Release locks you no longer need, or ask an administrator to raise the limit.");
+    }
+
+    static AsgardException tooManyWaiting(LockRequest request, long waiting) {
+        return AsgardException.resourceExhausted("TOO_MANY_WAITING", "Device %s waits for %d locks, its limit.",
+                request.owner().deviceId(), waiting)
+                .withHint("Cancel waits you no longer need, or ask an administrator to raise the limit.");
+    }
+
+    static AsgardException requestIdInUse(LockRequest request) {
+        return AsgardException.alreadyExists("REQUEST_ID_IN_USE", "Request id %s is in use by another owner or lock.",
+                request.requestId())
+                .withViolation("request_id", "is taken")
+                .withHint("Send a new UUID, or none to have one assigned.");
+    }
+
+    /** The engine's time, at the database's precision (microseconds), so times read back compare equal. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     /**
@@ -436,7 +549,7 @@ public class LockEngine {
             Holder holder = new Holder(waiter.name(), token, waiter.owner(), waiter.requestId(), waiter.mode(),
                     waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, waiter.enqueuedAt(),
                     waiter.leaseTtl(), now.plus(waiter.leaseTtl()), now);
-            return store.insertHolder(tx, holder).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
+            return store.insertHolder(tx, holder, waiter.replicaId()).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
         });
     }
 
@@ -457,7 +570,7 @@ public class LockEngine {
      *         when no current holder has that token (or the lock has no holder)
      */
     public Uni<List<Holder>> forceRelease(String name, Long token, String admin, String reason) {
-        Instant now = clock.instant();
+        Instant now = now();
         // Checked before the transaction: lockState creates the state row of an unknown name, bad input changes nothing.
         return read(name).chain(existing -> {
             if (existing.isEmpty()) {

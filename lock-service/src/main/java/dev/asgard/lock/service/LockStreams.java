@@ -18,8 +18,11 @@ import org.jboss.logging.Logger;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.asgard.lock.config.LockConfig;
+import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.domain.Holder;
+import dev.asgard.lock.domain.LockNotice;
 import dev.asgard.lock.domain.LockState;
+import dev.asgard.lock.domain.Queued;
 import dev.asgard.lock.mapping.LockMapper;
 import dev.asgard.proto.lock.v1.AbortReason;
 import dev.asgard.proto.lock.v1.AcquireAborted;
@@ -45,8 +48,11 @@ public class LockStreams {
 
     private static final Logger LOG = Logger.getLogger(LockStreams.class);
 
-    private final UUID replicaId = UUID.randomUUID();
+    private final UUID replicaId;
     private final Map<UUID, Stream> streams = new ConcurrentHashMap<>();
+    /** Per lock: when its waiting streams' positions were last read, and whether a read is scheduled. */
+    private final Map<String, Long> lastPositionRead = new ConcurrentHashMap<>();
+    private final Set<String> positionReadsPending = ConcurrentHashMap.newKeySet();
     private final LockEngine engine;
     private final LockConfig config;
     private final Vertx vertx;
@@ -55,7 +61,9 @@ public class LockStreams {
 
     private final Deadlocks deadlocks;
 
-    public LockStreams(LockEngine engine, Deadlocks deadlocks, LockConfig config, Vertx vertx, Clock clock) {
+    public LockStreams(LockEngine engine, Deadlocks deadlocks, LockConfig config, ReplicaId replica, Vertx vertx,
+            Clock clock) {
+        this.replicaId = replica.get();
         this.engine = engine;
         this.deadlocks = deadlocks;
         this.config = config;
@@ -102,10 +110,12 @@ public class LockStreams {
             engine.enqueue(request, replicaId).subscribe().with(
                     enqueued -> {
                         enqueued.grant().ifPresentOrElse(stream::granted, () -> {
-                            stream.queued(enqueued.state());
-                            deadlocks.checkFrom(request.owner()).subscribe().with(broken -> {
-                            }, failure -> LOG.warnf("Deadlock check after %s failed (the sweep retries): %s",
-                                    request.requestId(), failure.getMessage()));
+                            stream.queued(enqueued.queued());
+                            if (enqueued.ownerHolds()) {
+                                deadlocks.checkFrom(request.owner()).subscribe().with(broken -> {
+                                }, failure -> LOG.warnf("Deadlock check after %s failed (the sweep retries): %s",
+                                        request.requestId(), failure.getMessage()));
+                            }
                         });
                         // Armed once the request is in the queue, so the timeout always finds it there (or granted).
                         stream.armWaitTimer(deadline);
@@ -131,10 +141,64 @@ public class LockStreams {
                 failure -> LOG.warnf("Could not re-read lock %s: %s", name, failure.getMessage()));
     }
 
+    /**
+     * Moves the local streams on a lock forward from a notification: grants and ended grants it names are applied at
+     * once; waiting streams re-read their position (at most every {@code queue-update-interval} per lock) only when
+     * the queue changed; a notice that says only that the lock changed means reading it.
+     *
+     * @param notice the notification
+     */
+    public void onNotice(LockNotice notice) {
+        if (notice.full()) {
+            refresh(notice.name());
+            return;
+        }
+        boolean positionsChanged = false;
+        for (Stream stream : streams.values()) {
+            if (stream.request.name().equals(notice.name()) && !stream.apply(notice)) {
+                positionsChanged = true;
+            }
+        }
+        if (positionsChanged) {
+            refreshPositions(notice.name());
+        }
+    }
+
+    /** Re-reads a lock for the positions of its waiting streams, at most once per queue-update-interval. */
+    private void refreshPositions(String name) {
+        if (!positionReadsPending.add(name)) {
+            return;
+        }
+        long nowMillis = System.nanoTime() / 1_000_000;
+        Long last = lastPositionRead.get(name);
+        long delay = last == null ? 0 : last + config.queueUpdateInterval().toMillis() - nowMillis;
+        Runnable read = () -> {
+            positionReadsPending.remove(name);
+            lastPositionRead.put(name, System.nanoTime() / 1_000_000);
+            refresh(name);
+        };
+        if (delay <= 0) {
+            read.run();
+        } else {
+            vertx.setTimer(delay, id -> read.run());
+        }
+    }
+
     /** Re-reads every lock a local stream waits for or holds (after a missed notification or a reconnect). */
     public void refreshAll() {
         Set<String> names = streams.values().stream().map(s -> s.request.name()).collect(Collectors.toSet());
+        lastPositionRead.keySet().retainAll(names);
         names.forEach(this::refresh);
+    }
+
+    /**
+     * A KeepAlive through this replica: the holder's stream, if here, learns the new lease.
+     *
+     * @param holder the renewed grant
+     */
+    public void renewed(Holder holder) {
+        streams.values().stream().filter(s -> s.request.name().equals(holder.name()) && s.holds(holder.fencingToken()))
+                .forEach(s -> s.renewed(holder));
     }
 
     /**
@@ -176,6 +240,7 @@ public class LockStreams {
     private final class Stream {
         final LockRequest request;
         final MultiEmitter<? super AcquireResponse> emitter;
+        final Instant arrivedAt = clock.instant();
         Phase phase = Phase.WAITING;
         Holder grant;
         int lastPosition = -1;
@@ -235,28 +300,19 @@ public class LockStreams {
             scheduleLeaseCheck(holder.leaseExpiresAt());
         }
 
-        synchronized void queued(LockState state) {
-            if (phase != Phase.WAITING) {
-                return;
-            }
-            int position = 0;
-            for (int i = 0; i < state.waiters().size(); i++) {
-                if (state.waiters().get(i).requestId().equals(request.requestId())) {
-                    position = i + 1;
-                }
-            }
-            if (position == 0) {
+        synchronized void queued(Queued where) {
+            if (phase != Phase.WAITING || where == null) {
                 // Not queued and not granted: the notification path will tell what became of it.
                 return;
             }
-            if (position == lastPosition && state.waiters().size() == lastQueueLength) {
+            if (where.position() == lastPosition && where.length() == lastQueueLength) {
                 return;
             }
-            lastPosition = position;
-            lastQueueLength = state.waiters().size();
-            AcquireQueued.Builder queued = AcquireQueued.newBuilder().setPosition(position)
-                    .setQueueLength(state.waiters().size());
-            state.holders().forEach(h -> queued.addBlockedBy(h.owner().proto()));
+            lastPosition = where.position();
+            lastQueueLength = where.length();
+            AcquireQueued.Builder queued = AcquireQueued.newBuilder().setPosition(where.position())
+                    .setQueueLength(where.length());
+            where.blockedBy().forEach(owner -> queued.addBlockedBy(owner.proto()));
             emitter.emit(AcquireResponse.newBuilder().setRequestId(request.requestId().toString())
                     .setEventTime(LockMapper.timestamp(clock.instant())).setQueued(queued).build());
         }
@@ -276,7 +332,7 @@ public class LockStreams {
                 if (mine.isPresent()) {
                     granted(mine.get());
                 } else if (state.waiters().stream().anyMatch(w -> w.requestId().equals(request.requestId()))) {
-                    queued(state);
+                    queued(Queued.of(state, request.requestId()));
                 } else {
                     endedElsewhere();
                 }
@@ -292,6 +348,54 @@ public class LockStreams {
                     lostOrReleased();
                 }
             }
+        }
+
+        /**
+         * Applies what a notice says about this stream.
+         *
+         * @return false when the stream still needs a read (it waits and the queue changed)
+         */
+        boolean apply(LockNotice notice) {
+            Phase now;
+            Holder held;
+            synchronized (this) {
+                now = phase;
+                held = grant;
+            }
+            if (now == Phase.WAITING) {
+                LockNotice.Grant mine = notice.grants().get(request.requestId());
+                if (mine != null) {
+                    granted(new Holder(request.name(), mine.fencingToken(), request.owner(), request.requestId(),
+                            request.mode(), request.permits(), request.priority(), request.preemptible(),
+                            request.purpose(), notice.at(), arrivedAt, request.leaseTtl(), mine.leaseExpiresAt(),
+                            notice.at()));
+                    return true;
+                }
+                return !notice.queueChanged();
+            }
+            if (now == Phase.HELD) {
+                String reason = notice.ended().get(held.fencingToken());
+                if ("RELEASED".equals(reason)) {
+                    releasedByHolder();
+                } else if (reason != null) {
+                    lost(LostReason.valueOf("LOST_REASON_" + reason), held);
+                }
+            }
+            return true;
+        }
+
+        synchronized boolean holds(long fencingToken) {
+            return phase == Phase.HELD && grant.fencingToken() == fencingToken;
+        }
+
+        void renewed(Holder holder) {
+            synchronized (this) {
+                if (phase != Phase.HELD || grant.fencingToken() != holder.fencingToken()) {
+                    return;
+                }
+                grant = holder;
+            }
+            scheduleLeaseCheck(holder.leaseExpiresAt());
         }
 
         /** The request left the queue without this stream: a deadlock victim, preempted, or a dead replica's cleanup. */

@@ -7,12 +7,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.lock.domain.Holder;
@@ -24,6 +27,8 @@ import dev.asgard.lock.messaging.LockWatchFeed;
 import dev.asgard.lock.messaging.LockWatchFeed.LockChange;
 import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
+import dev.asgard.proto.lock.v1.AcquireAborted;
+import dev.asgard.proto.lock.v1.DeadlockCycle;
 import dev.asgard.proto.lock.v1.LockEventType;
 import dev.asgard.proto.lock.v1.LockInfo;
 import dev.asgard.proto.lock.v1.WatchResponse;
@@ -32,6 +37,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.BackPressureFailure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
@@ -50,7 +56,8 @@ import io.vertx.mutiny.sqlclient.Pool;
  * <li>a new holder → ACQUIRED; a new waiter → QUEUED; a waiter gone without being granted → ABORTED.</li>
  * </ul>
  * Limits, said plainly: a wait that starts and is aborted between two reads of its lock is not reported (waits,
- * unlike grants, leave no numbered trace), and DEADLOCK_DETECTED is not derived here.
+ * unlike grants, leave no numbered trace). DEADLOCK_DETECTED (with the cycle) comes from the abort details a deadlock
+ * victim's request leaves in lock_request_end, so it is reported even for a wait no read saw.
  *
  * <p><b>Initial state without losing changes</b>: the watcher subscribes to the feed first, then lists the held or
  * contended locks under its prefix and asks the feed to read each of them; the feed reads one name at a time in
@@ -73,8 +80,12 @@ public class LockWatches {
     private final LockQueries queries;
     private final Pool pool;
     private final Clock clock;
+    private final Vertx vertx;
+    /** Longer than any lock transaction: what began before a watch registered has committed by then. */
+    private static final java.time.Duration REBASELINE_AFTER = java.time.Duration.ofSeconds(1);
 
-    public LockWatches(LockWatchFeed feed, LockQueries queries, Pool pool, Clock clock) {
+    public LockWatches(LockWatchFeed feed, LockQueries queries, Pool pool, Clock clock, Vertx vertx) {
+        this.vertx = vertx;
         this.feed = feed;
         this.queries = queries;
         this.pool = pool;
@@ -98,7 +109,14 @@ public class LockWatches {
                 }
             }, emitter::fail);
             emitter.onTermination(changes::cancel);
-            baseline(prefix, Set.of()).subscribe().with(ignored -> watch.initialComplete(), emitter::fail);
+            // Registered first, so later changes under the prefix notify; a change whose transaction began before the
+            // registration committed may not, and is caught by the second, quiet baseline a moment later.
+            feed.register(prefix).chain(() -> baseline(prefix, Set.of())).subscribe().with(ignored -> {
+                watch.initialComplete();
+                vertx.setTimer(REBASELINE_AFTER.toMillis(), id -> baseline(prefix, watch.knownNames()).subscribe()
+                        .with(done -> {
+                        }, emitter::fail));
+            }, emitter::fail);
         }, BackPressureStrategy.ERROR)
                 .onOverflow().buffer(MAX_BUFFERED)
                 .onFailure(BackPressureFailure.class).transform(e -> AsgardException.resourceExhausted(REASON_TOO_SLOW,
@@ -128,6 +146,7 @@ public class LockWatches {
         private final Instant startedAt;
         private final Consumer<WatchResponse> out;
         private final Map<String, LockState> known = new HashMap<>();
+        private final Set<String> reportedDeadlocks = new HashSet<>();
         private boolean live;
 
         Watch(String prefix, boolean initialState, Instant startedAt, Consumer<WatchResponse> out) {
@@ -213,6 +232,18 @@ public class LockWatches {
                     }
                 }
             }
+            // Deadlock victims' waits, also those that began and were aborted between two reads of the lock.
+            for (LockQueries.RequestEnd end : change.requestEnds().values()) {
+                deadlockOf(end).filter(cycle -> !end.endedAt().isBefore(startedAt)
+                        && reportedDeadlocks.add(cycle.getDeadlockId())).ifPresent(cycle -> out.accept(
+                                WatchResponse.newBuilder().setType(LockEventType.LOCK_EVENT_TYPE_DEADLOCK_DETECTED)
+                                        .setName(info.getName()).setOwner(cycle.getVictim()).setLock(info)
+                                        .setDeadlock(cycle).setEventTime(cycle.getDetectTime()).build()));
+            }
+            if (reportedDeadlocks.size() > 10_000) {
+                // Ends are looked up a few seconds back only; older ids cannot come again.
+                reportedDeadlocks.clear();
+            }
             for (Holder h : after.holders()) {
                 if (!wasHeld.containsKey(h.fencingToken())) {
                     emit(info, LockEventType.LOCK_EVENT_TYPE_ACQUIRED, h.owner(), h.fencingToken(), h.acquiredAt());
@@ -232,6 +263,19 @@ public class LockWatches {
         private void emit(LockInfo info, LockEventType type, Owner owner, long token, Instant at) {
             out.accept(WatchResponse.newBuilder().setType(type).setName(info.getName()).setOwner(owner.proto())
                     .setFencingToken(token).setLock(info).setEventTime(LockMapper.timestamp(at)).build());
+        }
+
+        /** The cycle a deadlock victim's wait was aborted for, from the abort details it left. */
+        private static Optional<DeadlockCycle> deadlockOf(LockQueries.RequestEnd end) {
+            if (end == null || !"DEADLOCK_VICTIM".equals(end.reason()) || end.detail() == null) {
+                return Optional.empty();
+            }
+            try {
+                AcquireAborted aborted = AcquireAborted.parseFrom(end.detail());
+                return aborted.hasDeadlock() ? Optional.of(aborted.getDeadlock()) : Optional.empty();
+            } catch (InvalidProtocolBufferException unreadable) {
+                return Optional.empty();
+            }
         }
 
         private static LockEventType ended(String reason) {

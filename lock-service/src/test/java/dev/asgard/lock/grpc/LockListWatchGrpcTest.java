@@ -284,6 +284,46 @@ class LockListWatchGrpcTest {
     }
 
     /** An open Watch stream. */
+    @Test
+    void aDeadlockVictimIsReportedAbortedThenDeadlockDetectedWithTheCycle() throws Exception {
+        String prefix = "watch-deadlock-" + UUID.randomUUID() + "/";
+        String l1 = prefix + "one";
+        String l2 = prefix + "two";
+        LockClient a = new LockClient(channel);
+        LockClient b = new LockClient(channel);
+        Watch watch = watch(a, prefix, true);
+        assertEquals(LockEventType.LOCK_EVENT_TYPE_INITIAL_STATE_COMPLETE, watch.next().getType());
+
+        List<LockClient.Stream> held = new ArrayList<>();
+        held.add(a.acquire(AcquireRequest.newBuilder().setName(l1).setSessionId("s").setPriority(5).build()));
+        assertTrue(held.get(0).next().hasGranted());
+        held.add(b.acquire(AcquireRequest.newBuilder().setName(l2).setSessionId("s").setPriority(1).build()));
+        assertTrue(held.get(1).next().hasGranted());
+        LockClient.Stream aWaits = a.acquire(AcquireRequest.newBuilder().setName(l2).setSessionId("s").setPriority(5).build());
+        held.add(aWaits);
+        assertTrue(aWaits.next().hasQueued());
+        LockClient.Stream bWaits = b.acquire(AcquireRequest.newBuilder().setName(l1).setSessionId("s").setPriority(1).build());
+        held.add(bWaits);
+
+        WatchResponse deadlock = null;
+        for (int i = 0; i < 10 && deadlock == null; i++) {
+            WatchResponse event = watch.next();
+            if (event.getType() == LockEventType.LOCK_EVENT_TYPE_DEADLOCK_DETECTED) {
+                deadlock = event;
+            }
+        }
+        try {
+            assertTrue(deadlock != null, "no DEADLOCK_DETECTED within 10 events");
+            assertEquals(l1, deadlock.getName());
+            assertEquals(b.deviceId, deadlock.getOwner().getDeviceId());
+            assertEquals(2, deadlock.getDeadlock().getEdgesCount());
+            assertEquals(b.deviceId, deadlock.getDeadlock().getVictim().getDeviceId());
+            assertEquals(l1, deadlock.getDeadlock().getVictimLockName());
+        } finally {
+            held.forEach(LockClient.Stream::cancel);
+        }
+    }
+
     static final class Watch {
         final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
 

@@ -1,0 +1,215 @@
+package dev.asgard.lock.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.CodedOutputStream;
+
+import dev.asgard.commons.events.Topics;
+import dev.asgard.lock.domain.GrantPlanner;
+import dev.asgard.lock.domain.Holder;
+import dev.asgard.lock.domain.Mode;
+import dev.asgard.lock.domain.Owner;
+import dev.asgard.lock.domain.Waiter;
+import dev.asgard.proto.events.v1.LockAcquired;
+import dev.asgard.proto.events.v1.LockExpired;
+import dev.asgard.proto.events.v1.LockReleased;
+import dev.asgard.testsupport.DeviceAuthResource;
+import dev.asgard.testsupport.KafkaResource;
+import dev.asgard.testsupport.OidcTokenResource;
+import dev.asgard.testsupport.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The SQL functions of the common lock changes write their events to the outbox themselves, in protobuf encoded by
+ * SQL (V4__lock_functions.sql). Each event here is written twice in one transaction that is rolled back (the relay
+ * never sees it): by the SQL function and by {@link LockEvents}; both outbox rows must be identical byte for byte.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = OidcTokenResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = DeviceAuthResource.class, restrictToAnnotatedClass = false)
+class LockFunctionsTest {
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    LockEvents events;
+
+    @Test
+    void varintsAreEncodedAsProtobufDoes() throws Exception {
+        for (long v : new long[] { 0, 1, 127, 128, 300, 16_383, 16_384, Integer.MAX_VALUE, -1, -3, Integer.MIN_VALUE,
+                Long.MAX_VALUE, Long.MIN_VALUE, 1_790_000_000_123_456L }) {
+            byte[] expected = new byte[CodedOutputStream.computeInt64SizeNoTag(v)];
+            CodedOutputStream out = CodedOutputStream.newInstance(expected);
+            out.writeInt64NoTag(v);
+            byte[] actual = pool.preparedQuery("SELECT pb_varint($1)").execute(Tuple.of(v)).await().indefinitely()
+                    .iterator().next().getBuffer(0).getBytes();
+            assertArrayEquals(expected, actual, "varint of " + v);
+        }
+    }
+
+    @Test
+    void acquiredReleasedAndExpiredEventsMatchTheJavaEvents() throws Exception {
+        for (Holder holder : holders()) {
+            Instant now = holder.acquiredAt().plusNanos(1_234_567_000L);
+            assertSame("lock_event_acquired", holder, now, (tx, h) -> events.acquired(tx, h, now), LockAcquired::parseFrom);
+            assertSame("lock_event_released", holder, now, (tx, h) -> events.released(tx, h, now), LockReleased::parseFrom);
+            assertSame("lock_event_expired", holder, now, (tx, h) -> events.expired(tx, h, now), LockExpired::parseFrom);
+        }
+    }
+
+    /**
+     * The queue hand-off of the SQL functions ({@code lock_grant_queue}) grants exactly what {@link GrantPlanner}
+     * plans, over random queues of every mode (each case in a rolled-back transaction).
+     */
+    @Test
+    void theSqlHandOffGrantsWhatTheGrantPlannerPlans() {
+        Random random = new Random(20261122);
+        UUID replica = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
+                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        for (int round = 0; round < 150; round++) {
+            boolean semaphore = random.nextBoolean();
+            int maxPermits = semaphore ? 1 + random.nextInt(5) : 1;
+            String name = "plan/" + round;
+            List<Holder> holders = new ArrayList<>();
+            int holderCount = random.nextInt(3);
+            Mode holderMode = semaphore ? Mode.SEMAPHORE : random.nextInt(3) == 0 ? Mode.EXCLUSIVE : Mode.SHARED;
+            for (int i = 0; i < holderCount && (holderMode != Mode.EXCLUSIVE || i == 0); i++) {
+                holders.add(new Holder(name, i + 1, new Owner(UUID.randomUUID(), "h" + i), UUID.randomUUID(), holderMode,
+                        semaphore ? 1 : 1, 0, false, null, now, now, Duration.ofMinutes(1), now.plusSeconds(60), now));
+            }
+            List<Waiter> waiters = new ArrayList<>();
+            int waiterCount = random.nextInt(6);
+            for (int i = 0; i < waiterCount; i++) {
+                Mode mode = semaphore ? Mode.SEMAPHORE : random.nextBoolean() ? Mode.EXCLUSIVE : Mode.SHARED;
+                waiters.add(new Waiter(UUID.randomUUID(), name, i + 1, new Owner(UUID.randomUUID(), "w" + i), mode,
+                        semaphore ? 1 + random.nextInt(maxPermits) : 1, 5 * random.nextInt(3), false, false, null,
+                        Duration.ofSeconds(30), now, null, replica));
+            }
+            List<Waiter> queue = waiters.stream().sorted(java.util.Comparator.comparingInt(Waiter::priority).reversed()
+                    .thenComparingLong(Waiter::seq)).toList();
+            List<UUID> planned = GrantPlanner.grantable(maxPermits, holders, queue).stream().map(Waiter::requestId)
+                    .toList();
+            assertEquals(planned, grantedBySql(name, semaphore ? "SEMAPHORE" : "LOCK", maxPermits, holders, waiters, now),
+                    "round " + round + ": holders " + holders + ", queue " + queue);
+        }
+    }
+
+    private List<UUID> grantedBySql(String name, String kind, int maxPermits, List<Holder> holders, List<Waiter> waiters,
+            Instant now) {
+        SqlConnection c = pool.getConnection().await().indefinitely();
+        Transaction tx = c.begin().await().indefinitely();
+        try {
+            c.preparedQuery("INSERT INTO lock_state (name, kind, max_permits, fencing_counter, updated_at)"
+                    + " VALUES ($1, $2, $3, 100, $4)").execute(Tuple.of(name, kind, maxPermits, utc(now)))
+                    .await().indefinitely();
+            for (Holder h : holders) {
+                c.preparedQuery("INSERT INTO lock_holder (name, fencing_token, device_id, session_id, request_id, mode,"
+                        + " permits, priority, preemptible, acquired_at, enqueued_at, lease_ttl_ms, lease_expires_at,"
+                        + " last_renewed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, false, $8, $8, 60000, $9, $8)")
+                        .execute(Tuple.from(new Object[] { name, h.fencingToken(), h.owner().deviceId(),
+                                h.owner().sessionId(), h.requestId(), h.mode().name(), h.permits(), utc(now),
+                                utc(h.leaseExpiresAt()) }))
+                        .await().indefinitely();
+            }
+            for (Waiter w : waiters) {
+                // Inserted in seq order, so the bigserial keeps their arrival order.
+                c.preparedQuery("INSERT INTO lock_waiter (request_id, name, device_id, session_id, mode, permits, priority,"
+                        + " preempt, preemptible, lease_ttl_ms, enqueued_at, replica_id)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, false, false, 30000, $8, $9)")
+                        .execute(Tuple.from(new Object[] { w.requestId(), name, w.owner().deviceId(), w.owner().sessionId(),
+                                w.mode().name(), w.permits(), w.priority(), utc(now), w.replicaId() }))
+                        .await().indefinitely();
+            }
+            c.preparedQuery("SELECT lock_grant_queue($1, $2, $3, $4, $5)").execute(Tuple.of(name, maxPermits, utc(now),
+                    utc(now.minusSeconds(10)), Topics.LOCK_EVENTS)).await().indefinitely();
+            List<UUID> granted = new ArrayList<>();
+            c.preparedQuery("SELECT request_id FROM lock_holder WHERE name = $1 AND fencing_token > 100"
+                    + " ORDER BY fencing_token").execute(Tuple.of(name)).await().indefinitely()
+                    .forEach(r -> granted.add(r.getUUID(0)));
+            return granted;
+        } finally {
+            tx.rollback().await().indefinitely();
+            c.close().await().indefinitely();
+        }
+    }
+
+    private interface Parser {
+        Object parse(byte[] bytes) throws Exception;
+    }
+
+    private void assertSame(String function, Holder h, Instant now, BiFunction<SqlClient, Holder, Uni<Void>> java,
+            Parser parser) throws Exception {
+        SqlConnection connection = pool.getConnection().await().indefinitely();
+        Transaction tx = connection.begin().await().indefinitely();
+        try {
+            java.apply(connection, h).await().indefinitely();
+            connection.preparedQuery("SELECT " + function + "($1, ROW($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+                    + " $14, $15, $16, NULL)::lock_holder, $17)")
+                    .execute(Tuple.from(new Object[] { Topics.LOCK_EVENTS, h.name(), h.fencingToken(),
+                            h.owner().deviceId(), h.owner().sessionId(), h.requestId(), h.mode().name(), h.permits(),
+                            h.priority(), h.preemptible(), h.purpose(), utc(h.acquiredAt()), utc(h.enqueuedAt()),
+                            h.leaseTtl().toMillis(), utc(h.leaseExpiresAt()), utc(h.lastRenewedAt()), utc(now) }))
+                    .await().indefinitely();
+            List<Row> rows = new ArrayList<>();
+            connection.query("SELECT topic, record_key, ce_type, ce_subject, payload, payload_type FROM outbox"
+                    + " ORDER BY seq DESC LIMIT 2").execute().await().indefinitely().forEach(rows::add);
+            Row sql = rows.get(0);
+            Row fromJava = rows.get(1);
+            for (String column : List.of("topic", "record_key", "ce_type", "ce_subject", "payload_type")) {
+                assertEquals(fromJava.getString(column), sql.getString(column), function + ": " + column);
+            }
+            byte[] expected = fromJava.getBuffer("payload").getBytes();
+            byte[] actual = sql.getBuffer("payload").getBytes();
+            assertEquals(parser.parse(expected), parser.parse(actual), function + " for " + h);
+            assertArrayEquals(expected, actual, function + " bytes for " + h);
+        } finally {
+            tx.rollback().await().indefinitely();
+            connection.close().await().indefinitely();
+        }
+    }
+
+    private static List<Holder> holders() {
+        Instant base = Instant.parse("2026-11-22T06:40:00.123456Z");
+        Owner owner = new Owner(UUID.randomUUID(), "session-1");
+        return List.of(
+                new Holder("backup/repo/7f3c", 1, owner, UUID.randomUUID(), Mode.EXCLUSIVE, 1, 0, false, null, base,
+                        base, Duration.ofSeconds(30), base.plusSeconds(30), base),
+                new Holder("a/b.c_d-e", 9_007_199_254_740_993L, new Owner(UUID.randomUUID(), "s"), UUID.randomUUID(),
+                        Mode.SHARED, 1, 1000, true, "nightly prune", base.plusNanos(999_999_000L),
+                        base.minusSeconds(3600), Duration.ofMillis(1500), base.plusNanos(999_999_000L).plusMillis(1500),
+                        base.plusSeconds(1)),
+                new Holder("sem/ä", 42, owner, UUID.randomUUID(), Mode.SEMAPHORE, 3, -7, false, "", base.minusNanos(1000),
+                        base.plusSeconds(10), Duration.ofMinutes(10), base.plusSeconds(600), base.minusNanos(1000)));
+    }
+
+    private static java.time.OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}
