@@ -274,7 +274,7 @@ public class RunExecutor {
                             + "policy tries again." : "Check the database name, user, password and that pg_dump is "
                             + "not older than the server. No snapshot was made.", dump.unreachable(), dumpExit, h);
         } else {
-            f = outcome(result, h, ex.repo());
+            f = outcome(result, h, ex.repo(), job);
         }
         if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && job.retentionSet) {
             String retentionError = applyRetention(run, job, ex.repo());
@@ -354,62 +354,22 @@ public class RunExecutor {
         updates.publish(h.base.toBuilder().setProgress(mapper.toProto(tmp).getProgress()).build());
     }
 
-    private RunService.Finish outcome(ResticResult r, Handle h, ResticRepo repo) {
-        ResticOutcome o = r.outcome();
-        if (o == ResticOutcome.CANCELLED) {
-            if (h.shutdown && !h.cancelRequested) {
-                return failure("INTERRUPTED", "The agent shut down while the run was going.",
-                        "Nothing to do: the retry policy starts it again.", true, r.exitCode(), h);
-            }
-            return new RunService.Finish("CANCELLED", null, h.lastStatus, null, null, null, false, r.exitCode(),
-                    List.copyOf(h.unreadable), null);
-        }
-        if (o == ResticOutcome.SUCCESS || o == ResticOutcome.PARTIAL) {
-            if (h.summary == null) {
-                return failure("RESTIC_ERROR", "restic ended without a summary.", "Check the restic version.", false,
-                        r.exitCode(), h);
-            }
-            return new RunService.Finish(o == ResticOutcome.SUCCESS ? "SUCCEEDED" : "PARTIAL", h.summary,
-                    h.lastStatus, null, null, null, false, r.exitCode(), List.copyOf(h.unreadable), null);
-        }
-        String kind = switch (o) {
-            case WRONG_PASSWORD -> "WRONG_PASSWORD";
-            case LOCKED -> "REPOSITORY_LOCKED";
-            case BACKEND_UNREACHABLE -> "BACKEND_UNREACHABLE";
-            case REPOSITORY_NOT_FOUND -> "REPOSITORY_NOT_INITIALIZED";
-            case SOURCE_MISSING -> "SOURCE_MISSING";
-            case TIMED_OUT -> "TIMEOUT";
-            default -> "RESTIC_ERROR";
-        };
-        String hint = o == ResticOutcome.SOURCE_MISSING
-                ? "Backup sources do not exist: fix the job's paths (" + String.join(", ", h.unreadable) + ")."
-                : r.hint();
-        // A job's timeout is not transient: the next attempt would hit it again.
-        boolean transientFailure = o.isTransient() && o != ResticOutcome.TIMED_OUT;
-        return failure(kind, redact(r.message(), repo), redact(hint, repo), transientFailure, r.exitCode(), h);
+    private RunService.Finish outcome(ResticResult r, Handle h, ResticRepo repo, BackupJob job) {
+        List<String> missing = r.outcome() != ResticOutcome.SOURCE_MISSING ? List.of()
+                : java.util.Arrays.stream(job.paths).filter(p -> !java.nio.file.Files.exists(java.nio.file.Path.of(p)))
+                        .toList();
+        return RunOutcomes.of(r, new RunOutcomes.Observed(h.lastStatus, h.summary, List.copyOf(h.unreadable),
+                h.cancelRequested, h.shutdown), repo, missing);
     }
 
     private static RunService.Finish failure(String kind, String message, String hint, boolean transientFailure,
             Integer exit, Handle h) {
-        return new RunService.Finish("INTERRUPTED".equals(kind) ? "INTERRUPTED" : "FAILED", null, h.lastStatus, kind,
-                message, hint, transientFailure, exit, List.copyOf(h.unreadable), null);
+        return RunOutcomes.failure(kind, message, hint, transientFailure, exit, h.lastStatus,
+                List.copyOf(h.unreadable));
     }
 
-    /** restic never prints secrets it got from its environment; this is the second belt. */
     static String redact(String text, ResticRepo repo) {
-        if (text == null) {
-            return null;
-        }
-        String out = text;
-        if (repo.password() != null && repo.password().length() >= 4) {
-            out = out.replace(repo.password(), "***");
-        }
-        for (String v : repo.backendSecrets().values()) {
-            if (v != null && v.length() >= 4) {
-                out = out.replace(v, "***");
-            }
-        }
-        return out;
+        return RunOutcomes.redact(text, repo);
     }
 
     private static <T> T await(Supplier<Uni<T>> uni) {
