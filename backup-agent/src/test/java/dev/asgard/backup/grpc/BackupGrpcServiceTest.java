@@ -56,7 +56,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 
-/** Jobs and runs over a real gRPC channel with device tokens. */
+/** Jobs and runs over a real gRPC channel with administrator tokens. */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
@@ -74,7 +74,7 @@ class BackupGrpcServiceTest {
     void connect() {
         channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
         stub = BackupServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(DeviceTokens.credentials(DeviceTokens.forDevice(UUID.randomUUID().toString())))
+                .withCallCredentials(DeviceTokens.credentials(TestTokens.admin()))
                 .withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
@@ -114,7 +114,8 @@ class BackupGrpcServiceTest {
         assertEquals(RunState.RUN_STATE_SUCCEEDED, states.get(states.size() - 1), states.toString());
         Run done = stub.getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build()).getRun();
         assertFalse(done.getBackupSummary().getSnapshotId().isEmpty());
-        assertTrue(done.getRequestedBy().startsWith("device:"));
+        assertFalse(done.getRequestedBy().isEmpty() || done.getRequestedBy().equals("unknown"),
+                "the administrator who started it: " + done.getRequestedBy());
         assertEquals(List.of(run.getRunId()), stub.listRuns(ListRunsRequest.newBuilder().setJobId(created.getJobId())
                 .addStates(RunState.RUN_STATE_SUCCEEDED).build()).getRunsList().stream().map(Run::getRunId).toList());
         List<WatchRunResponse> again = new ArrayList<>();
@@ -153,8 +154,18 @@ class BackupGrpcServiceTest {
                 GetRunRequest.newBuilder().setRunId(UUID.randomUUID().toString()).build())).getStatus().getCode());
         assertEquals(Status.Code.UNAUTHENTICATED, assertThrows(StatusRuntimeException.class,
                 () -> BackupServiceGrpc.newBlockingStub(channel).withCallCredentials(DeviceTokens.credentials(
-                        DeviceTokens.expired("d"))).startRun(StartRunRequest.newBuilder()
-                                .setJobId(UUID.randomUUID().toString()).build())).getStatus().getCode());
+                        DeviceTokens.forDevice("d"))).startRun(StartRunRequest.newBuilder()
+                                .setJobId(UUID.randomUUID().toString()).build())).getStatus().getCode(),
+                "a device token is no administrator token");
+        BackupServiceGrpc.BackupServiceBlockingStub viewer = BackupServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(DeviceTokens.credentials(TestTokens.viewer()));
+        assertEquals(Status.Code.PERMISSION_DENIED, assertThrows(StatusRuntimeException.class, () -> viewer.startRun(
+                StartRunRequest.newBuilder().setJobId(UUID.randomUUID().toString()).build())).getStatus().getCode());
+        assertEquals(Status.Code.PERMISSION_DENIED, assertThrows(StatusRuntimeException.class, () -> viewer.cancelRun(
+                CancelRunRequest.newBuilder().setRunId(UUID.randomUUID().toString()).build())).getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> viewer.getRun(
+                GetRunRequest.newBuilder().setRunId(UUID.randomUUID().toString()).build())).getStatus().getCode(),
+                "viewers read");
     }
 
     private static String repository(boolean init) {

@@ -85,7 +85,7 @@ class SnapshotGrpcTest {
     void connect() {
         channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
         stub = BackupServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(DeviceTokens.credentials(DeviceTokens.forDevice(UUID.randomUUID().toString())))
+                .withCallCredentials(DeviceTokens.credentials(dev.asgard.testsupport.TestTokens.admin()))
                 .withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
