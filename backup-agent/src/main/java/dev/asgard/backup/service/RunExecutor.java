@@ -24,7 +24,11 @@ import dev.asgard.backup.mapping.RunMapper;
 import dev.asgard.backup.restic.BackupMessage;
 import dev.asgard.backup.restic.Restic;
 import dev.asgard.backup.restic.ResticExecution;
-import dev.asgard.backup.restic.ResticForget;
+import dev.asgard.backup.restic.ResticException;
+import dev.asgard.backup.restic.ResticForgetReport;
+import dev.asgard.backup.restic.ResticPolicy;
+import dev.asgard.backup.restic.ResticSnapshot;
+import dev.asgard.backup.restic.ResticSnapshotFilter;
 import dev.asgard.backup.restic.ResticOutcome;
 import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.restic.ResticResult;
@@ -42,11 +46,10 @@ import io.smallrye.mutiny.Uni;
 public class RunExecutor {
 
     private static final Logger LOG = Logger.getLogger(RunExecutor.class);
-    private static final Duration FORGET_TIMEOUT = Duration.ofHours(6);
 
     private final RunService service;
     private final Restic restic;
-    private final ResticForget forget;
+    private final RepositoryGuard guard;
     private final RunMapper mapper;
     private final RunUpdates updates;
     private final RunConfig config;
@@ -57,10 +60,11 @@ public class RunExecutor {
     private final AtomicBoolean kickedAgain = new AtomicBoolean();
     private volatile boolean stopping;
 
-    public RunExecutor(RunService service, Restic restic, RunMapper mapper, RunUpdates updates, RunConfig config) {
+    public RunExecutor(RunService service, Restic restic, RepositoryGuard guard, RunMapper mapper, RunUpdates updates,
+            RunConfig config) {
         this.service = service;
         this.restic = restic;
-        this.forget = new ResticForget(restic.runner());
+        this.guard = guard;
         this.mapper = mapper;
         this.updates = updates;
         this.config = config;
@@ -220,6 +224,28 @@ public class RunExecutor {
             return failure("RESTIC_ERROR", ex.job() == null ? "The job was deleted before the run started."
                     : "The repository was removed.", "Nothing to retry.", false, null, h);
         }
+        RunService.Finish f;
+        try {
+            // Shared: backups run side by side, but never while check, forget, prune or unlock hold the repository.
+            f = guard.hold(ex.job().repositoryId, RepositoryGuard.Mode.SHARED, "backup " + run.id,
+                    () -> backupHeld(run, h, ex));
+        } catch (dev.asgard.commons.error.AsgardException e) {
+            if (!"REPOSITORY_BUSY".equals(e.reason())) {
+                throw e;
+            }
+            return failure("LOCK_UNAVAILABLE", e.getMessage(), "Another operation (check, forget, prune, unlock) "
+                    + "holds the repository; the retry policy tries again.", true, null, h);
+        }
+        // Retention outside the shared hold: forget and prune need the repository to themselves.
+        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && ex.job().retentionSet) {
+            String retentionError = applyRetention(run, ex.job(), ex.repo());
+            f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),
+                    f.transientFailure(), f.exitCode(), f.unreadable(), retentionError);
+        }
+        return f;
+    }
+
+    private RunService.Finish backupHeld(BackupRun run, Handle h, RunService.Execution ex) {
         BackupJob job = ex.job();
         Duration timeout = job.runTimeoutMs == null ? Duration.ofDays(30) : Duration.ofMillis(job.runTimeoutMs);
         PgDumpStream dump = null;
@@ -276,30 +302,30 @@ public class RunExecutor {
         } else {
             f = outcome(result, h, ex.repo(), job);
         }
-        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && job.retentionSet) {
-            String retentionError = applyRetention(run, job, ex.repo());
-            f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),
-                    f.transientFailure(), f.exitCode(), f.unreadable(), retentionError);
-        }
         return f;
     }
 
     private String applyRetention(BackupRun run, BackupJob job, ResticRepo repo) {
-        ResticForget.Policy policy = new ResticForget.Policy(job.keepLast, job.keepHourly, job.keepDaily,
-                job.keepWeekly, job.keepMonthly, job.keepYearly, Duration.ofMillis(job.keepWithinMs),
-                List.of(job.keepTags), job.prune);
+        // Whole hours: restic 0.14's --keep-within knows y, m, d and h.
+        String within = job.keepWithinMs == 0 ? null : Duration.ofMillis(job.keepWithinMs).toHours() + "h";
+        ResticPolicy policy = new ResticPolicy(job.keepLast, job.keepHourly, job.keepDaily, job.keepWeekly,
+                job.keepMonthly, job.keepYearly, within, List.of(job.keepTags));
+        // Only this job's snapshots, grouped as restic does by default.
+        ResticSnapshotFilter mine = new ResticSnapshotFilter(null, List.of(job.jobTag()), List.of());
         try {
-            ResticForget.Outcome o = forget.forget(repo, job.jobTag(), policy, FORGET_TIMEOUT);
-            if (!o.result().outcome().succeeded()) {
-                return redact(o.result().outcome() + ": " + o.result().message() + " " + o.result().hint(), repo);
-            }
-            if (!o.removed().isEmpty()) {
-                await(() -> service.recordForgotten(run, o.removed(), job.prune));
+            ResticForgetReport report = guard.hold(job.repositoryId, RepositoryGuard.Mode.EXCLUSIVE, "retention",
+                    () -> restic.forget(repo, policy, mine, List.of("host", "paths"), false, job.prune));
+            List<String> removed = report.groups().stream().flatMap(g -> g.remove().stream())
+                    .map(ResticSnapshot::id).toList();
+            if (!removed.isEmpty()) {
+                await(() -> service.recordForgotten(run, removed, job.prune));
             }
             return null;
+        } catch (ResticException e) {
+            return redact(e.outcome() + ": " + e.result().message() + " " + e.result().hint(), repo);
         } catch (RuntimeException e) {
             LOG.warnf("retention of job %s failed: %s", job.id, e.getMessage());
-            return "restic forget failed: " + e.getMessage();
+            return "restic forget failed: " + redact(e.getMessage(), repo);
         }
     }
 
