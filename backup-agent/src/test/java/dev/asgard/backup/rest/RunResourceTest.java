@@ -77,6 +77,9 @@ class RunResourceTest {
     @Inject
     RunExecutor executor;
 
+    @Inject
+    dev.asgard.backup.service.RepositoryGuard guard;
+
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL rootUrl;
 
@@ -286,6 +289,30 @@ class RunResourceTest {
         } finally {
             holder.destroyForcibly();
         }
+    }
+
+    @Test
+    void aBackupWaitsForNoRepositoryWideOperationAndIsRetriedWhenTheRepositoryStaysBusy() throws Exception {
+        String repo = repository(PASSWORD, true);
+        Map<String, Object> job = JobResourceTest.job(unique("busy"), repo);
+        job.put("paths", List.of(smallSource.toString()));
+        job.put("retryPolicy", Map.of("maxAttempts", 2, "initialDelay", "PT2S", "maxDelay", "PT2S"));
+        String jobId = createJob(job);
+        // A check (or forget, prune, unlock) holds the repository exclusively for longer than the guard waits (5 s).
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        Thread check = Thread.ofVirtual().start(() -> guard.hold(UUID.fromString(repo),
+                dev.asgard.backup.service.RepositoryGuard.Mode.EXCLUSIVE, "test check", () -> {
+                    held.countDown();
+                    sleep(7000);
+                    return null;
+                }));
+        assertTrue(held.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        JsonPath first = awaitEnd(startRun(jobId), Duration.ofSeconds(30));
+        assertEquals("FAILED", first.getString("state"));
+        assertEquals("LOCK_UNAVAILABLE", first.getString("failure.kind"));
+        assertTrue(first.getBoolean("failure.transientFailure"));
+        check.join();
+        await(() -> runsOf(jobId).stream().anyMatch(r -> "SUCCEEDED".equals(r.get("state"))), Duration.ofSeconds(60));
     }
 
     @Test
