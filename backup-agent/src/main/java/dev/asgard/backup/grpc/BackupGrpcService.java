@@ -8,6 +8,7 @@ import com.google.protobuf.util.FieldMaskUtil;
 
 import dev.asgard.backup.mapping.JobProtoMapper;
 import dev.asgard.backup.mapping.RunMapper;
+import dev.asgard.backup.repository.BackupRunRepository;
 import dev.asgard.backup.service.JobService;
 import dev.asgard.backup.service.RunExecutor;
 import dev.asgard.backup.service.RunService;
@@ -119,8 +120,11 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
             return jobs.list(PageRequest.of(request.getPageSize() == 0 ? null : request.getPageSize(),
                     request.getPageToken().isEmpty() ? null : request.getPageToken()), repo);
         }).map(p -> ListJobsResponse.newBuilder()
+                // Filtered within the page (a page may then hold fewer jobs; the token still leads on).
                 .addAllJobs(p.items().stream().map(jobMapper::toProto)
-                        .filter(j -> !request.getEnabledOnly() || j.getEnabled()).toList())
+                        .filter(j -> !request.getEnabledOnly() || j.getEnabled())
+                        .filter(j -> request.getType() == dev.asgard.proto.backup.v1.JobType.JOB_TYPE_UNSPECIFIED
+                                || j.getType() == request.getType()).toList())
                 .setNextPageToken(p.nextPageToken()).build());
     }
 
@@ -201,8 +205,17 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
                 }
                 states.add(s.name().substring("RUN_STATE_".length()));
             }
+            UUID repo = request.getRepositoryId().isEmpty() ? null : id(request.getRepositoryId(), "repository_id");
+            java.time.Instant from = request.hasQueuedAfter() ? RunMapper.instant(request.getQueuedAfter()) : null;
+            java.time.Instant until = request.hasQueuedBefore() ? RunMapper.instant(request.getQueuedBefore())
+                    : null;
+            if (from != null && until != null && !from.isBefore(until)) {
+                throw AsgardException.invalidArgument("INVALID_TIME_RANGE", "queued_after must be before queued_before.")
+                        .withViolation("queued_before", "must be after queued_after");
+            }
             return runs.list(PageRequest.of(request.getPageSize() == 0 ? null : request.getPageSize(),
-                    request.getPageToken().isEmpty() ? null : request.getPageToken()), job, states);
+                    request.getPageToken().isEmpty() ? null : request.getPageToken()),
+                    new BackupRunRepository.RunFilter(job, repo, states, from, until));
         }).map(p -> ListRunsResponse.newBuilder().addAllRuns(p.items().stream().map(runMapper::toProto).toList())
                 .setNextPageToken(p.nextPageToken()).build());
     }

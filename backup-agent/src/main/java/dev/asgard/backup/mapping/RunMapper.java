@@ -121,7 +121,11 @@ public class RunMapper {
         return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 
-    static Instant instant(Timestamp t) {
+    /**
+     * @param t a timestamp
+     * @return the instant
+     */
+    public static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     }
 

@@ -18,20 +18,32 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
     /**
      * Newest first, keyset-paged on (queued_at, id).
      *
-     * @param jobId only runs of this job, or null
-     * @param states only runs in these states, or empty
+     * @param filter which runs
      * @param afterQueuedAt cursor time, or null for the first page
      * @param afterId cursor id
      * @param limit rows at most
      * @return one page
      */
-    public Uni<List<BackupRun>> page(UUID jobId, List<String> states, Instant afterQueuedAt, UUID afterId,
-            int limit) {
+    public Uni<List<BackupRun>> page(RunFilter filter, Instant afterQueuedAt, UUID afterId, int limit) {
         StringBuilder q = new StringBuilder("1 = 1");
         Parameters p = new Parameters();
+        UUID jobId = filter.jobId();
+        List<String> states = filter.states();
         if (jobId != null) {
             q.append(" and jobId = :job");
             p.and("job", jobId);
+        }
+        if (filter.repositoryId() != null) {
+            q.append(" and repositoryId = :repo");
+            p.and("repo", filter.repositoryId());
+        }
+        if (filter.queuedAfter() != null) {
+            q.append(" and queuedAt >= :from");
+            p.and("from", filter.queuedAfter());
+        }
+        if (filter.queuedBefore() != null) {
+            q.append(" and queuedAt < :until");
+            p.and("until", filter.queuedBefore());
         }
         if (!states.isEmpty()) {
             q.append(" and state in :states");
@@ -86,5 +98,28 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
                 + " WHERE job_id = :job AND state IN ('SUCCEEDED', 'PARTIAL', 'FAILED', 'CANCELLED', 'INTERRUPTED')"
                 + " ORDER BY queued_at DESC, id DESC OFFSET :keep)").setParameter("job", jobId)
                 .setParameter("keep", keep).executeUpdate());
+    }
+
+    /**
+     * Which runs a listing returns; null fields do not filter.
+     *
+     * @param jobId only runs of this job
+     * @param repositoryId only runs against this repository
+     * @param states only runs in these states (empty: any)
+     * @param queuedAfter only runs queued at or after this time
+     * @param queuedBefore only runs queued before this time
+     */
+    public record RunFilter(UUID jobId, UUID repositoryId, List<String> states, Instant queuedAfter,
+            Instant queuedBefore) {
+
+        /** Never null list. */
+        public RunFilter {
+            states = states == null ? List.of() : List.copyOf(states);
+        }
+
+        /** @return the filter as a stable string, which binds page tokens to it */
+        public String key() {
+            return jobId + "|" + repositoryId + "|" + String.join(",", states) + "|" + queuedAfter + "|" + queuedBefore;
+        }
     }
 }

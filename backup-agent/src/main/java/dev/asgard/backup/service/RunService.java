@@ -401,11 +401,21 @@ public class RunService {
      */
     @WithSession
     public Uni<Page<BackupRun>> list(PageRequest page, UUID jobId, List<String> states) {
-        String query = PageTokenCodec.query("runs", jobId == null ? "" : jobId.toString(), String.join(",", states));
+        return list(page, new BackupRunRepository.RunFilter(jobId, null, states, null, null));
+    }
+
+    /**
+     * @param page size and cursor
+     * @param filter which runs
+     * @return one page, newest first
+     */
+    @WithSession
+    public Uni<Page<BackupRun>> list(PageRequest page, BackupRunRepository.RunFilter filter) {
+        String query = PageTokenCodec.query("runs", filter.key());
         List<String> cursor = page.token().map(t -> pageTokens.decode(t, query)).orElse(null);
         Instant at = cursor == null ? null : Instant.parse(cursor.get(0));
         UUID after = cursor == null ? null : UUID.fromString(cursor.get(1));
-        return runs.page(jobId, states, at, after, page.fetchSize()).map(rows -> Page.fromOverfetch(rows, page,
+        return runs.page(filter, at, after, page.fetchSize()).map(rows -> Page.fromOverfetch(rows, page,
                 last -> pageTokens.encode(query, last.queuedAt.toString(), last.id.toString())));
     }
 

@@ -122,6 +122,12 @@ class BackupGrpcServiceTest {
         stub.watchRun(WatchRunRequest.newBuilder().setRunId(run.getRunId()).build()).forEachRemaining(again::add);
         assertEquals(1, again.size(), "an ended run is sent once");
         assertEquals(done, again.get(0).getRun());
+        assertEquals(List.of(run.getRunId()), stub.listRuns(ListRunsRequest.newBuilder().setRepositoryId(repo)
+                .setQueuedAfter(done.getQueueTime()).build()).getRunsList().stream().map(Run::getRunId).toList());
+        assertEquals(0, stub.listRuns(ListRunsRequest.newBuilder().setRepositoryId(UUID.randomUUID().toString())
+                .build()).getRunsCount());
+        assertEquals(0, stub.listRuns(ListRunsRequest.newBuilder().setJobId(created.getJobId())
+                .setQueuedBefore(done.getQueueTime()).build()).getRunsCount());
         // Cancelling an ended run returns it as it is.
         assertEquals(RunState.RUN_STATE_SUCCEEDED, stub.cancelRun(CancelRunRequest.newBuilder()
                 .setRunId(run.getRunId()).build()).getRun().getState());
