@@ -150,14 +150,22 @@ public class RepositoryService {
     }
 
     /**
-     * Removes the repository record. The data in the storage stays (restic has no "delete repository").
+     * Removes the repository record. The data in the storage stays (restic has no "delete repository"). A
+     * repository that jobs still use is not removed (FAILED_PRECONDITION {@code REPOSITORY_IN_USE}).
      *
      * @param id the repository
      * @return done
      */
     @WithTransaction
     public Uni<Void> delete(UUID id) {
-        return get(id).chain(r -> repository.delete(r));
+        return get(id).chain(r -> repository.getSession().chain(s -> s.createSelectionQuery(
+                "select count(*) from BackupJob where repositoryId = :id", Long.class).setParameter("id", id)
+                .getSingleResult())
+                .chain(jobs -> jobs > 0 ? Uni.createFrom().failure(AsgardException.failedPrecondition(
+                        "REPOSITORY_IN_USE", "%d job(s) back up to this repository.", jobs)
+                        .withHint("Delete those jobs or point them at another repository first "
+                                + "(GET /api/v1/jobs?repository_id=" + id + ")."))
+                        : repository.delete(r)));
     }
 
     /**

@@ -1,0 +1,422 @@
+package dev.asgard.backup.service;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.asgard.backup.config.RunConfig;
+import dev.asgard.backup.entity.BackupJob;
+import dev.asgard.backup.entity.BackupRun;
+import dev.asgard.backup.mapping.RunMapper;
+import dev.asgard.backup.restic.BackupMessage;
+import dev.asgard.backup.restic.Restic;
+import dev.asgard.backup.restic.ResticExecution;
+import dev.asgard.backup.restic.ResticException;
+import dev.asgard.backup.restic.ResticForgetReport;
+import dev.asgard.backup.restic.ResticPolicy;
+import dev.asgard.backup.restic.ResticSnapshot;
+import dev.asgard.backup.restic.ResticSnapshotFilter;
+import dev.asgard.backup.restic.ResticOutcome;
+import dev.asgard.backup.restic.ResticRepo;
+import dev.asgard.backup.restic.ResticResult;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Executes queued backup runs on this agent, at most {@code asgard.backup.runs.max-concurrent} at a time (default
+ * one: others wait in the queue, never overlap). Each run is driven from a virtual thread, because restic blocks;
+ * database steps go through {@link RunService} on a Vert.x context ({@link VertxContextSupport}).
+ */
+@ApplicationScoped
+public class RunExecutor {
+
+    private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+
+    private final RunService service;
+    private final Restic restic;
+    private final RepositoryGuard guard;
+    private final RunMapper mapper;
+    private final RunUpdates updates;
+    private final RunConfig config;
+    private final String agentId;
+    private final Map<UUID, Handle> handles = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicBoolean dispatching = new AtomicBoolean();
+    private final AtomicBoolean kickedAgain = new AtomicBoolean();
+    private volatile boolean stopping;
+
+    public RunExecutor(RunService service, Restic restic, RepositoryGuard guard, RunMapper mapper, RunUpdates updates,
+            RunConfig config) {
+        this.service = service;
+        this.restic = restic;
+        this.guard = guard;
+        this.mapper = mapper;
+        this.updates = updates;
+        this.config = config;
+        this.agentId = config.agentId().filter(s -> !s.isBlank()).orElseGet(RunExecutor::hostName);
+    }
+
+    /** A run being executed here. */
+    static final class Handle {
+        final UUID runId;
+        volatile ResticExecution execution;
+        volatile boolean cancelRequested;
+        volatile boolean shutdown;
+        volatile BackupMessage.Status lastStatus;
+        final List<String> unreadable = Collections.synchronizedList(new ArrayList<>());
+        volatile BackupMessage.Summary summary;
+        volatile long lastLiveNanos;
+        volatile long lastEventNanos = System.nanoTime();
+        final AtomicBoolean persisting = new AtomicBoolean();
+        volatile dev.asgard.proto.backup.v1.Run base;
+
+        Handle(UUID runId) {
+            this.runId = runId;
+        }
+    }
+
+    /** @return this agent instance's id */
+    public String agentId() {
+        return agentId;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            int n = await(() -> service.recoverInterrupted(agentId));
+            if (n > 0) {
+                LOG.infof("%d run(s) interrupted by the previous stop of agent %s were handed to their retry policy",
+                        n, agentId);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("recovering interrupted runs failed: %s", e.getMessage());
+        }
+        kick();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        // Stop restic cleanly (SIGINT: it removes its lock); the runs end as INTERRUPTED and are retried later.
+        handles.values().forEach(h -> {
+            h.shutdown = true;
+            ResticExecution e = h.execution;
+            if (e != null) {
+                e.cancel();
+            }
+        });
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (running.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Starts queued runs while there is room; cheap to call often (after queueing, after a run, every tick). */
+    public void kick() {
+        if (!stopping) {
+            Thread.ofVirtual().name("backup-dispatch").start(this::dispatch);
+        }
+    }
+
+    /**
+     * Asks a run executing here to stop (SIGINT to restic). Does nothing for runs executed elsewhere.
+     *
+     * @param runId the run
+     */
+    public void cancelLocal(UUID runId) {
+        stop(runId);
+    }
+
+    /**
+     * Tells watchers about a run a cancel just changed (after its transaction), and stops restic if the run
+     * executes here.
+     *
+     * @param run the run after the cancel
+     */
+    public void cancelled(BackupRun run) {
+        updates.publish(mapper.toProto(run));
+        if ("CANCELLING".equals(run.state)) {
+            cancelLocal(run.id);
+        }
+    }
+
+    private void stop(UUID runId) {
+        Handle h = handles.get(runId);
+        if (h != null) {
+            h.cancelRequested = true;
+            ResticExecution e = h.execution;
+            if (e != null) {
+                e.cancel();
+            }
+        }
+    }
+
+    private void dispatch() {
+        if (!dispatching.compareAndSet(false, true)) {
+            kickedAgain.set(true);
+            return;
+        }
+        try {
+            do {
+                kickedAgain.set(false);
+                while (!stopping && running.get() < config.maxConcurrent()) {
+                    BackupRun run = await(() -> service.claimNext(agentId));
+                    if (run == null) {
+                        break;
+                    }
+                    running.incrementAndGet();
+                    Handle h = new Handle(run.id);
+                    h.base = mapper.toProto(run);
+                    updates.publish(h.base);
+                    handles.put(run.id, h);
+                    Thread.ofVirtual().name("backup-run-" + run.id).start(() -> execute(run, h));
+                }
+            } while (kickedAgain.get() && !stopping);
+        } catch (RuntimeException e) {
+            LOG.warnf("dispatching backup runs failed (retried on the next tick): %s", e.getMessage());
+        } finally {
+            dispatching.set(false);
+        }
+    }
+
+    private void execute(BackupRun run, Handle h) {
+        RunService.Finish finish;
+        try {
+            finish = backup(run, h);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "backup run %s failed unexpectedly", run.id);
+            finish = failure("RESTIC_ERROR", "The run failed inside the agent: " + e.getClass().getSimpleName(),
+                    "See the agent's log for run " + run.id + ".", false, null, h);
+        }
+        try {
+            RunService.Finish f = finish;
+            updates.publish(mapper.toProto(await(() -> service.finish(run.id, f))));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "recording the end of run %s failed; it is recovered at the next start", run.id);
+        } finally {
+            handles.remove(run.id);
+            running.decrementAndGet();
+            kick();
+        }
+    }
+
+    private RunService.Finish backup(BackupRun run, Handle h) {
+        RunService.Execution ex = await(() -> service.execution(run));
+        if (ex.job() == null || ex.repo() == null) {
+            return failure("RESTIC_ERROR", ex.job() == null ? "The job was deleted before the run started."
+                    : "The repository was removed.", "Nothing to retry.", false, null, h);
+        }
+        RunService.Finish f;
+        try {
+            // Shared: backups run side by side, but never while check, forget, prune or unlock hold the repository.
+            f = guard.hold(ex.job().repositoryId, RepositoryGuard.Mode.SHARED, "backup " + run.id,
+                    () -> backupHeld(run, h, ex));
+        } catch (dev.asgard.commons.error.AsgardException e) {
+            if (!"REPOSITORY_BUSY".equals(e.reason())) {
+                throw e;
+            }
+            return failure("LOCK_UNAVAILABLE", e.getMessage(), "Another operation (check, forget, prune, unlock) "
+                    + "holds the repository; the retry policy tries again.", true, null, h);
+        }
+        // Retention outside the shared hold: forget and prune need the repository to themselves.
+        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && ex.job().retentionSet) {
+            String retentionError = applyRetention(run, ex.job(), ex.repo());
+            f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),
+                    f.transientFailure(), f.exitCode(), f.unreadable(), retentionError);
+        }
+        return f;
+    }
+
+    private RunService.Finish backupHeld(BackupRun run, Handle h, RunService.Execution ex) {
+        BackupJob job = ex.job();
+        Duration timeout = job.runTimeoutMs == null ? Duration.ofDays(30) : Duration.ofMillis(job.runTimeoutMs);
+        PgDumpStream dump = null;
+        ResticExecution execution;
+        if (job.isPgDump()) {
+            try {
+                dump = PgDumpStream.start(config.pgDumpBinary(), job, ex.pgPassword());
+            } catch (java.io.IOException e) {
+                return failure("PG_DUMP_FAILED", "pg_dump could not start: " + e.getMessage(),
+                        "Install pg_dump (a version at least the server's) or set asgard.backup.runs.pg-dump-binary.",
+                        false, null, h);
+            }
+            execution = restic.backupStdin(ex.repo(), job.pgDumpFilename(), BackupArgs.of(job), m -> onMessage(h, m),
+                    timeout);
+            dump.feed(execution);
+        } else {
+            execution = restic.backup(ex.repo(), List.of(job.paths), BackupArgs.of(job), m -> onMessage(h, m),
+                    timeout);
+        }
+        h.execution = execution;
+        if (h.cancelRequested || h.shutdown) {
+            execution.cancel();
+        }
+        ResticResult result;
+        int dumpExit = 0;
+        try {
+            result = execution.await();
+            if (dump != null) {
+                dumpExit = dump.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            execution.cancel();
+            return failure("INTERRUPTED", "The agent was interrupted.", "The retry policy starts it again.", true,
+                    null, h);
+        } finally {
+            if (dump != null) {
+                dump.stop();
+            }
+        }
+        RunService.Finish f;
+        // restic failing first (wrong password, ...) also ends pg_dump (broken pipe): then restic's outcome counts.
+        boolean dumpFailedFirst = result.outcome() == ResticOutcome.CANCELLED || result.outcome().succeeded();
+        if (dump != null && dumpExit != 0 && dumpFailedFirst && !h.cancelRequested && !h.shutdown) {
+            String password = ex.pgPassword();
+            String message = dump.message();
+            if (password != null && password.length() >= 4) {
+                message = message.replace(password, "***");
+            }
+            f = failure("PG_DUMP_FAILED", "pg_dump exited with " + dumpExit + ": " + redact(message, ex.repo()),
+                    dump.unreachable() ? "The database did not answer: check host, port and that it runs; the retry "
+                            + "policy tries again." : "Check the database name, user, password and that pg_dump is "
+                            + "not older than the server. No snapshot was made.", dump.unreachable(), dumpExit, h);
+        } else {
+            f = outcome(result, h, ex.repo(), job);
+        }
+        return f;
+    }
+
+    private String applyRetention(BackupRun run, BackupJob job, ResticRepo repo) {
+        // Whole hours: restic 0.14's --keep-within knows y, m, d and h.
+        String within = job.keepWithinMs == 0 ? null : Duration.ofMillis(job.keepWithinMs).toHours() + "h";
+        ResticPolicy policy = new ResticPolicy(job.keepLast, job.keepHourly, job.keepDaily, job.keepWeekly,
+                job.keepMonthly, job.keepYearly, within, List.of(job.keepTags));
+        // Only this job's snapshots, grouped as restic does by default.
+        ResticSnapshotFilter mine = new ResticSnapshotFilter(null, List.of(job.jobTag()), List.of());
+        try {
+            ResticForgetReport report = guard.hold(job.repositoryId, RepositoryGuard.Mode.EXCLUSIVE, "retention",
+                    () -> restic.forget(repo, policy, mine, List.of("host", "paths"), false, job.prune));
+            List<String> removed = report.groups().stream().flatMap(g -> g.remove().stream())
+                    .map(ResticSnapshot::id).toList();
+            if (!removed.isEmpty()) {
+                await(() -> service.recordForgotten(run, removed, job.prune));
+            }
+            return null;
+        } catch (ResticException e) {
+            return redact(e.outcome() + ": " + e.result().message() + " " + e.result().hint(), repo);
+        } catch (RuntimeException e) {
+            LOG.warnf("retention of job %s failed: %s", job.id, e.getMessage());
+            return "restic forget failed: " + redact(e.getMessage(), repo);
+        }
+    }
+
+    private void onMessage(Handle h, BackupMessage m) {
+        switch (m) {
+            case BackupMessage.Status s -> {
+                h.lastStatus = s;
+                long now = System.nanoTime();
+                if (now - h.lastLiveNanos >= config.progressInterval().toNanos()) {
+                    h.lastLiveNanos = now;
+                    publishLive(h, s);
+                }
+                if (now - h.lastEventNanos >= config.progressEventInterval().toNanos()
+                        && h.persisting.compareAndSet(false, true)) {
+                    h.lastEventNanos = now;
+                    // Off the stdout pump, so a slow database never stalls restic's output.
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            String state = await(() -> service.recordProgress(h.runId, s));
+                            if ("CANCELLING".equals(state) && !h.cancelRequested) {
+                                // The cancel request reached another replica: it only marked the run.
+                                cancelLocal(h.runId);
+                            }
+                        } catch (RuntimeException e) {
+                            LOG.debugf("progress of run %s not recorded: %s", h.runId, e.getMessage());
+                        } finally {
+                            h.persisting.set(false);
+                        }
+                    });
+                }
+            }
+            case BackupMessage.Error e -> {
+                if (h.unreadable.size() < 1000 && e.item() != null) {
+                    h.unreadable.add(e.item());
+                }
+            }
+            case BackupMessage.Summary s -> h.summary = s;
+            case BackupMessage.Other o -> {
+            }
+        }
+    }
+
+    private void publishLive(Handle h, BackupMessage.Status s) {
+        BackupRun tmp = new BackupRun();
+        RunService.applyProgress(tmp, s, java.time.Instant.now());
+        tmp.id = h.runId;
+        tmp.kind = "BACKUP";
+        tmp.repositoryId = UUID.fromString(h.base.getRepositoryId());
+        tmp.trigger = "MANUAL";
+        tmp.state = "RUNNING";
+        tmp.requestedBy = "";
+        updates.publish(h.base.toBuilder().setProgress(mapper.toProto(tmp).getProgress()).build());
+    }
+
+    private RunService.Finish outcome(ResticResult r, Handle h, ResticRepo repo, BackupJob job) {
+        List<String> missing = r.outcome() != ResticOutcome.SOURCE_MISSING ? List.of()
+                : java.util.Arrays.stream(job.paths).filter(p -> !java.nio.file.Files.exists(java.nio.file.Path.of(p)))
+                        .toList();
+        return RunOutcomes.of(r, new RunOutcomes.Observed(h.lastStatus, h.summary, List.copyOf(h.unreadable),
+                h.cancelRequested, h.shutdown), repo, missing);
+    }
+
+    private static RunService.Finish failure(String kind, String message, String hint, boolean transientFailure,
+            Integer exit, Handle h) {
+        return RunOutcomes.failure(kind, message, hint, transientFailure, exit, h.lastStatus,
+                List.copyOf(h.unreadable));
+    }
+
+    static String redact(String text, ResticRepo repo) {
+        return RunOutcomes.redact(text, repo);
+    }
+
+    private static <T> T await(Supplier<Uni<T>> uni) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(uni);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "backup-agent";
+        }
+    }
+}
