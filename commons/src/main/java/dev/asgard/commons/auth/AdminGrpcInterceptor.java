@@ -11,7 +11,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.asgard.commons.error.AsgardException;
-import dev.asgard.commons.error.GrpcErrors;
 import dev.asgard.commons.security.Roles;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -19,12 +18,10 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.StatusException;
 import io.quarkus.grpc.GlobalInterceptor;
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.oidc.TenantIdentityProvider;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.vertx.core.Vertx;
 
 /**
  * Administrator authentication for the gRPC services that take Keycloak tokens instead of device tokens
@@ -42,9 +39,6 @@ public class AdminGrpcInterceptor implements ServerInterceptor, Prioritized {
     public static final Context.Key<String> ADMIN = Context.key("asgard-admin");
 
     private static final Logger LOG = Logger.getLogger(AdminGrpcInterceptor.class);
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String BEARER = "bearer ";
 
     private final TenantIdentityProvider identities;
     private final Set<String> services;
@@ -68,20 +62,20 @@ public class AdminGrpcInterceptor implements ServerInterceptor, Prioritized {
             return next.startCall(call, headers);
         }
         String method = call.getMethodDescriptor().getBareMethodName();
-        String token = bearerToken(headers);
+        String token = GrpcCalls.bearerToken(headers);
         if (token == null) {
-            return refuse(call, AsgardException.unauthenticated("ADMIN_TOKEN_MISSING",
+            return GrpcCalls.refuse(call, AsgardException.unauthenticated("ADMIN_TOKEN_MISSING",
                     "%s needs an administrator token: header 'authorization: Bearer <token>'", service)
                     .withHint("Log in to Keycloak (realm asgard) and send the access token."));
         }
         Context base = Context.current();
         PendingListener<ReqT> pending = new PendingListener<>();
-        Executor resume = resumeExecutor();
+        Executor resume = GrpcCalls.resumeExecutor();
         identities.authenticate(new AccessTokenCredential(token)).subscribe().with(
                 identity -> resume.execute(() -> pending.start(proceed(identity, method, base, call, headers, next))),
                 failure -> resume.execute(() -> {
                     LOG.debugf("Administrator token refused for %s: %s", method, failure.getMessage());
-                    pending.start(refuse(call, AsgardException.unauthenticated("ADMIN_TOKEN_INVALID",
+                    pending.start(GrpcCalls.refuse(call, AsgardException.unauthenticated("ADMIN_TOKEN_INVALID",
                             "The administrator token is not valid (expired, forged or from another issuer).")
                             .withHint("Log in to Keycloak again and send the new access token.")));
                 }));
@@ -94,33 +88,10 @@ public class AdminGrpcInterceptor implements ServerInterceptor, Prioritized {
                 || method.startsWith("Watch"));
         boolean allowed = identity.hasRole(Roles.ADMIN) || read && identity.hasRole(Roles.VIEWER);
         if (!allowed) {
-            return refuse(call, AsgardException.permissionDenied("ADMIN_ROLE_REQUIRED",
+            return GrpcCalls.refuse(call, AsgardException.permissionDenied("ADMIN_ROLE_REQUIRED",
                     "%s needs the role %s.", method, read ? Roles.VIEWER + " or " + Roles.ADMIN : Roles.ADMIN)
                     .withHint("Ask a Keycloak administrator of realm asgard to grant the role."));
         }
         return Contexts.interceptCall(base.withValue(ADMIN, identity.getPrincipal().getName()), call, headers, next);
-    }
-
-    private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(ServerCall<ReqT, RespT> call, Throwable failure) {
-        StatusException status = GrpcErrors.toStatusException(failure);
-        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
-        return new ServerCall.Listener<>() {
-        };
-    }
-
-    private static String bearerToken(Metadata headers) {
-        String value = headers.get(AUTHORIZATION);
-        if (value == null || value.length() <= BEARER.length()
-                || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return null;
-        }
-        String token = value.substring(BEARER.length()).trim();
-        return token.isEmpty() ? null : token;
-    }
-
-    /** The Vert.x context the call arrived on (Quarkus services rely on it), else the completing thread. */
-    private static Executor resumeExecutor() {
-        io.vertx.core.Context context = Vertx.currentContext();
-        return context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
     }
 }

@@ -8,19 +8,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
 import dev.asgard.commons.error.AsgardException;
-import dev.asgard.commons.error.GrpcErrors;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.StatusException;
 import io.quarkus.grpc.GlobalInterceptor;
-import io.vertx.core.Vertx;
 
 /**
  * Demands a valid device token ({@code authorization: Bearer <jwt>}) on every gRPC call except the public methods,
@@ -41,10 +36,6 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
     /** Runs before the services' own interceptors, so they see only authenticated calls. */
     public static final int PRIORITY = 1_000;
 
-    private static final Logger LOG = Logger.getLogger(DeviceAuthInterceptor.class);
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String BEARER = "bearer ";
 
     private final DeviceTokenVerifier verifier;
     private final PublicMethods publicMethods;
@@ -90,9 +81,9 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
         if (!enabled || publicMethods.matches(call.getMethodDescriptor().getFullMethodName())) {
             return next.startCall(call, headers);
         }
-        String token = bearerToken(headers);
+        String token = GrpcCalls.bearerToken(headers);
         if (token == null) {
-            return refuse(call, AsgardException.unauthenticated(DeviceAuthReasons.MISSING,
+            return GrpcCalls.refuse(call, AsgardException.unauthenticated(DeviceAuthReasons.MISSING,
                     "This call needs a device token: header 'authorization: Bearer <token>'")
                     .withHint("Exchange the device credential for a token (RegistryService/ExchangeCredential)."));
         }
@@ -107,7 +98,7 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
             return proceed(verification, base, call, headers, next);
         }
         PendingListener<ReqT> pending = new PendingListener<>();
-        Executor resume = resumeExecutor();
+        Executor resume = GrpcCalls.resumeExecutor();
         CompletableFuture<DeviceIdentity> waiting = verification;
         waiting.whenComplete((identity, failure) -> resume.execute(
                 () -> pending.start(proceed(waiting, base, call, headers, next))));
@@ -120,32 +111,8 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
         try {
             identity = verification.join();
         } catch (RuntimeException e) {
-            return refuse(call, e);
+            return GrpcCalls.refuse(call, e);
         }
         return Contexts.interceptCall(base.withValue(CurrentDevice.KEY, identity), call, headers, next);
-    }
-
-    private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(ServerCall<ReqT, RespT> call, Throwable failure) {
-        StatusException status = GrpcErrors.toStatusException(failure);
-        LOG.debugf("Refused %s: %s", call.getMethodDescriptor().getFullMethodName(), status.getStatus());
-        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
-        return new ServerCall.Listener<>() {
-        };
-    }
-
-    private static String bearerToken(Metadata headers) {
-        String value = headers.get(AUTHORIZATION);
-        if (value == null || value.length() <= BEARER.length()
-                || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return null;
-        }
-        String token = value.substring(BEARER.length()).trim();
-        return token.isEmpty() ? null : token;
-    }
-
-    /** The Vert.x context the call arrived on, else the completing thread. */
-    private static Executor resumeExecutor() {
-        io.vertx.core.Context context = Vertx.currentContext();
-        return context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
     }
 }
