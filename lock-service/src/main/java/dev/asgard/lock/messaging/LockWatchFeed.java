@@ -21,7 +21,7 @@ import dev.asgard.lock.domain.LockState;
 import dev.asgard.lock.config.ReplicaId;
 import dev.asgard.lock.repository.LockQueries;
 import dev.asgard.lock.repository.LockQueries.GrantEnd;
-import dev.asgard.lock.repository.LockStore;
+import dev.asgard.lock.repository.LockFunctions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -79,15 +79,15 @@ public class LockWatchFeed {
     private final Map<String, Instant> lastReads = new ConcurrentHashMap<>();
     private final Pool pool;
     private final ReplicaId replica;
-    private final LockStore store;
+    private final LockFunctions functions;
     private final LockQueries queries;
     private final Clock clock;
     private final Vertx vertx;
 
-    public LockWatchFeed(Pool pool, LockStore store, LockQueries queries, ReplicaId replica, Clock clock, Vertx vertx) {
+    public LockWatchFeed(Pool pool, LockFunctions functions, LockQueries queries, ReplicaId replica, Clock clock, Vertx vertx) {
         this.replica = replica;
         this.pool = pool;
-        this.store = store;
+        this.functions = functions;
         this.queries = queries;
         this.clock = clock;
         this.vertx = vertx;
@@ -187,7 +187,7 @@ public class LockWatchFeed {
         Instant since = lastReads.getOrDefault(name, readAt).minus(REQUEST_END_MARGIN);
         // One snapshot for the lock and its ended grants: read statement by statement, a release committing between
         // the holders query and the grant-end query would show a grant as both held and ended.
-        pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> store.find(c, name))
+        pool.withTransaction(c -> c.query(LockQueries.SNAPSHOT).execute().chain(() -> functions.snapshot(c, name))
                 .chain(state -> queries.grantEndsAfter(c, name, floor)
                         .chain(ends -> queries.requestEndsSince(c, name, since)
                                 .map(requestEnds -> new LockChange(name, state, ends, requestEnds, readAt)))))

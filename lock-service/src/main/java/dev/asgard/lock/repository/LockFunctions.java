@@ -24,6 +24,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
@@ -154,10 +155,11 @@ public class LockFunctions {
     /**
      * Reads one lock in one statement (one snapshot).
      *
+     * @param client the pool, or the connection of a transaction that reads more
      * @return the lock, or empty if the name was never used
      */
-    public Uni<Optional<LockState>> snapshot(Pool pool, String name) {
-        return pool.preparedQuery(SNAPSHOT).execute(Tuple.of(name)).map(rows -> {
+    public Uni<Optional<LockState>> snapshot(SqlClient client, String name) {
+        return client.preparedQuery(SNAPSHOT).execute(Tuple.of(name)).map(rows -> {
             if (rows.size() == 0) {
                 return Optional.empty();
             }

@@ -61,26 +61,6 @@ public class LockStore {
                 + " WHERE name = $1 FOR UPDATE").execute(Tuple.of(name));
     }
 
-    /**
-     * Reads a lock without locking it (queries).
-     *
-     * @param tx a connection
-     * @param name the lock name
-     * @return the lock, or empty if the name was never used
-     */
-    public Uni<Optional<LockState>> find(SqlClient tx, String name) {
-        return tx.preparedQuery("SELECT kind, max_permits, fencing_counter, updated_at FROM lock_state WHERE name = $1")
-                .execute(Tuple.of(name))
-                .chain(rows -> {
-                    if (rows.size() == 0) {
-                        return Uni.createFrom().item(Optional.empty());
-                    }
-                    Row row = rows.iterator().next();
-                    return read(tx, name, row.getString("kind"), row.getInteger("max_permits"),
-                            row.getLong("fencing_counter"), instant(row, "updated_at")).map(Optional::of);
-                });
-    }
-
     private Uni<LockState> read(SqlClient tx, String name, String kind, int maxPermits, long counter, Instant updatedAt) {
         return tx.preparedQuery("SELECT " + HOLDER_COLUMNS + " FROM lock_holder WHERE name = $1 ORDER BY fencing_token")
                 .execute(Tuple.of(name))
