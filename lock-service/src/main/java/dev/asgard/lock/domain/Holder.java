@@ -25,4 +25,19 @@ import java.util.UUID;
 public record Holder(String name, long fencingToken, Owner owner, UUID requestId, Mode mode, int permits, int priority,
         boolean preemptible, String purpose, Instant acquiredAt, Instant enqueuedAt, Duration leaseTtl,
         Instant leaseExpiresAt, Instant lastRenewedAt) {
+
+    /**
+     * The grant of a waiting request.
+     *
+     * @param waiter the request as it waited (its arrival time is kept)
+     * @param fencingToken the token issued
+     * @param at the grant time
+     * @param leaseExpiresAt the lease end the grant was given
+     * @return the holder
+     */
+    public static Holder granted(Waiter waiter, long fencingToken, Instant at, Instant leaseExpiresAt) {
+        return new Holder(waiter.name(), fencingToken, waiter.owner(), waiter.requestId(), waiter.mode(),
+                waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), at, waiter.enqueuedAt(),
+                waiter.leaseTtl(), leaseExpiresAt, at);
+    }
 }

@@ -68,11 +68,9 @@ public class LockFunctions {
      */
     public record Taken(Outcome outcome, long fencingToken, Instant leaseExpiresAt, Queued queued, boolean ownerHolds) {
 
-        /** @return the grant of {@code waiter}, made at {@code now} (the request and the grant in one transaction) */
+        /** @return the grant of {@code waiter} (queued at {@code now}), made at {@code now} in the same transaction */
         public Holder holder(Waiter waiter, Instant now) {
-            return new Holder(waiter.name(), fencingToken, waiter.owner(), waiter.requestId(), waiter.mode(),
-                    waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, now,
-                    waiter.leaseTtl(), leaseExpiresAt, now);
+            return Holder.granted(waiter, fencingToken, now, leaseExpiresAt);
         }
     }
 

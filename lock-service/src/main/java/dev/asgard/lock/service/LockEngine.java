@@ -553,9 +553,7 @@ public class LockEngine {
 
     private Uni<Holder> grant(SqlClient tx, Waiter waiter, Instant now) {
         return store.nextFencingToken(tx, waiter.name()).chain(token -> {
-            Holder holder = new Holder(waiter.name(), token, waiter.owner(), waiter.requestId(), waiter.mode(),
-                    waiter.permits(), waiter.priority(), waiter.preemptible(), waiter.purpose(), now, waiter.enqueuedAt(),
-                    waiter.leaseTtl(), now.plus(waiter.leaseTtl()), now);
+            Holder holder = Holder.granted(waiter, token, now, now.plus(waiter.leaseTtl()));
             return store.insertHolder(tx, holder, waiter.replicaId()).chain(() -> events.acquired(tx, holder, now)).replaceWith(holder);
         });
     }

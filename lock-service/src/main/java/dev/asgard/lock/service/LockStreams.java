@@ -365,10 +365,8 @@ public class LockStreams {
             if (now == Phase.WAITING) {
                 LockNotice.Grant mine = notice.grants().get(request.requestId());
                 if (mine != null) {
-                    granted(new Holder(request.name(), mine.fencingToken(), request.owner(), request.requestId(),
-                            request.mode(), request.permits(), request.priority(), request.preemptible(),
-                            request.purpose(), notice.at(), arrivedAt, request.leaseTtl(), mine.leaseExpiresAt(),
-                            notice.at()));
+                    granted(Holder.granted(request.toWaiter(arrivedAt, replicaId), mine.fencingToken(), notice.at(),
+                            mine.leaseExpiresAt()));
                     return true;
                 }
                 return !notice.queueChanged();
