@@ -174,9 +174,50 @@ public class BackupRun {
     @Column(name = "retention_error")
     public String retentionError;
 
+    @Column(name = "restore_snapshot_id")
+    public String restoreSnapshotId;
+
+    @Column(name = "restore_target")
+    public String restoreTarget;
+
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "restore_include", nullable = false, columnDefinition = "text[]")
+    public String[] restoreInclude = new String[0];
+
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "restore_exclude", nullable = false, columnDefinition = "text[]")
+    public String[] restoreExclude = new String[0];
+
+    @Column(name = "restore_overwrite", nullable = false)
+    public boolean restoreOverwrite;
+
+    @Column(name = "restore_verify", nullable = false)
+    public boolean restoreVerify;
+
+    /** Only this agent instance may execute the run (restores write to the disk of the agent that accepted them). */
+    @Column(name = "pinned_agent_id")
+    public String pinnedAgentId;
+
+    @Column(name = "files_restored")
+    public Long filesRestored;
+
+    @Column(name = "bytes_restored")
+    public Long bytesRestored;
+
+    @Column(name = "files_skipped")
+    public Long filesSkipped;
+
+    @Column(name = "verify_errors")
+    public Long verifyErrors;
+
     @Version
     @Column(nullable = false)
     public long revision;
+
+    /** @return whether this run is a restore */
+    public boolean isRestore() {
+        return "RESTORE".equals(kind);
+    }
 
     /** @return whether the run is over */
     public boolean isTerminal() {

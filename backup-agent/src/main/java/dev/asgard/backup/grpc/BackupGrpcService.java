@@ -58,6 +58,11 @@ import dev.asgard.proto.backup.v1.UpdateJobRequest;
 import dev.asgard.proto.backup.v1.UpdateJobResponse;
 import dev.asgard.proto.backup.v1.WatchRunRequest;
 import dev.asgard.proto.backup.v1.WatchRunResponse;
+import dev.asgard.proto.backup.v1.RestoreRequest;
+import dev.asgard.proto.backup.v1.RestoreResponse;
+import dev.asgard.proto.backup.v1.RestoreSpec;
+import dev.asgard.backup.service.RestoreService;
+import dev.asgard.backup.service.RestoreValidation;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -69,7 +74,7 @@ import io.smallrye.mutiny.Uni;
  * administrator's name is recorded as who started or cancelled a run.
  *
  * <p>Implemented: jobs (Create/Get/List/Update/Delete), runs (StartRun, GetRun, ListRuns, WatchRun, CancelRun),
- * snapshots (List, Get, Browse, Diff, Forget, ForgetByPolicy) and maintenance (Check, Unlock, GetRepositoryStats),
+ * snapshots (List, Get, Browse, Diff, Forget, ForgetByPolicy), Restore, and maintenance (Check, Unlock, GetRepositoryStats),
  * the last two delegated to {@link SnapshotGrpcHandlers}. The other RPCs answer {@code UNIMPLEMENTED} (the
  * generated default) until their slice lands.
  */
@@ -86,10 +91,12 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     private final RunUpdates updates;
     private final RunMapper runMapper;
     private final SnapshotGrpcHandlers snapshots;
+    private final RestoreService restores;
 
     public BackupGrpcService(JobService jobs, JobProtoMapper jobMapper, RunService runs, RunExecutor executor,
-            RunUpdates updates, RunMapper runMapper, SnapshotGrpcHandlers snapshots) {
+            RunUpdates updates, RunMapper runMapper, SnapshotGrpcHandlers snapshots, RestoreService restores) {
         this.snapshots = snapshots;
+        this.restores = restores;
         this.jobs = jobs;
         this.jobMapper = jobMapper;
         this.runs = runs;
@@ -103,6 +110,22 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     public Uni<CreateJobResponse> createJob(CreateJobRequest request) {
         return Uni.createFrom().deferred(() -> jobs.create(jobMapper.toRequest(request.getJob())))
                 .map(j -> CreateJobResponse.newBuilder().setJob(jobMapper.toProto(j)).build());
+    }
+
+    /** Queues a restore on this agent (same rules as REST {@code POST /api/v1/repositories/{id}/restore}). */
+    @Override
+    public Uni<RestoreResponse> restore(RestoreRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            UUID id = id(request.getRepositoryId(), "repository_id");
+            String key = request.getRequestId().isEmpty() ? null : request.getRequestId();
+            if (key != null && key.length() > 128) {
+                throw AsgardException.invalidArgument("INVALID_REQUEST_ID", "request_id is too long.")
+                        .withViolation("request_id", "must be at most 128 characters (a UUID)");
+            }
+            RestoreSpec r = request.getRestore();
+            return restores.restore(id, new RestoreValidation.Input(r.getSnapshotId(), r.getTargetPath(),
+                    r.getIncludePathsList(), r.getExcludePathsList(), r.getOverwrite(), r.getVerify()), caller(), key);
+        }).map(r -> RestoreResponse.newBuilder().setRun(runMapper.toProto(r)).build());
     }
 
     /** Returns a job. */

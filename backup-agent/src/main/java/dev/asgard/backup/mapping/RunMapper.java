@@ -12,6 +12,8 @@ import dev.asgard.backup.entity.BackupRun;
 import dev.asgard.backup.rest.dto.RunView;
 import dev.asgard.proto.backup.v1.BackupSummary;
 import dev.asgard.proto.backup.v1.FailureKind;
+import dev.asgard.proto.backup.v1.RestoreSpec;
+import dev.asgard.proto.backup.v1.RestoreSummary;
 import dev.asgard.proto.backup.v1.Run;
 import dev.asgard.proto.backup.v1.RunFailure;
 import dev.asgard.proto.backup.v1.RunKind;
@@ -73,6 +75,16 @@ public class RunMapper {
                     .setTotalBytesProcessed(nz(r.totalBytesProcessed))
                     .setDuration(millis(nz(r.durationMs))));
         }
+        if (r.isRestore()) {
+            b.setRestore(RestoreSpec.newBuilder().setSnapshotId(r.restoreSnapshotId).setTargetPath(r.restoreTarget)
+                    .addAllIncludePaths(List.of(r.restoreInclude)).addAllExcludePaths(List.of(r.restoreExclude))
+                    .setOverwrite(r.restoreOverwrite).setVerify(r.restoreVerify));
+            if (r.filesRestored != null) {
+                b.setRestoreSummary(RestoreSummary.newBuilder().setFilesRestored(r.filesRestored)
+                        .setBytesRestored(nz(r.bytesRestored)).setFilesSkipped(nz(r.filesSkipped))
+                        .setVerifyErrors(nz(r.verifyErrors)).setDuration(millis(nz(r.durationMs))));
+            }
+        }
         if (r.failureKind != null) {
             b.setFailure(RunFailure.newBuilder().setKind(FailureKind.valueOf("FAILURE_KIND_" + r.failureKind))
                     .setMessage(r.failureMessage == null ? "" : r.failureMessage)
@@ -99,6 +111,13 @@ public class RunMapper {
                 s.getFilesNew(), s.getFilesChanged(), s.getFilesUnmodified(), s.getDirsNew(), s.getDirsChanged(),
                 s.getDirsUnmodified(), s.getDataAddedBytes(), s.getTotalFilesProcessed(), s.getTotalBytesProcessed(),
                 s.getDuration().getSeconds() * 1000 + s.getDuration().getNanos() / 1_000_000);
+        RunView.Restore restore = !r.hasRestore() ? null : new RunView.Restore(r.getRestore().getSnapshotId(),
+                r.getRestore().getTargetPath(), r.getRestore().getIncludePathsList(),
+                r.getRestore().getExcludePathsList(), r.getRestore().getOverwrite(), r.getRestore().getVerify());
+        RestoreSummary rs = r.getRestoreSummary();
+        RunView.RestoreTotals restored = !r.hasRestoreSummary() ? null : new RunView.RestoreTotals(
+                rs.getFilesRestored(), rs.getBytesRestored(), rs.getFilesSkipped(), rs.getVerifyErrors(),
+                rs.getDuration().getSeconds() * 1000 + rs.getDuration().getNanos() / 1_000_000);
         RunView.Failure failure = !r.hasFailure() ? null : new RunView.Failure(
                 strip(r.getFailure().getKind().name(), "FAILURE_KIND_"), r.getFailure().getMessage(),
                 r.getFailure().getHint(), r.getFailure().getTransient(), r.getFailure().getExitCode());
@@ -110,7 +129,7 @@ public class RunMapper {
                 r.hasStartTime() ? instant(r.getStartTime()) : null, r.hasEndTime() ? instant(r.getEndTime()) : null,
                 progress, summary, failure, r.getUnreadablePathsList(), r.getRequestedBy(),
                 emptyToNull(r.getAgentDeviceId()), r.hasNextRetryTime() ? instant(r.getNextRetryTime()) : null,
-                emptyToNull(r.getCancelReason()));
+                emptyToNull(r.getCancelReason()), restore, restored);
     }
 
     /**

@@ -85,9 +85,18 @@ public class RunEventsProducer {
     public Uni<Void> ended(BackupRun r, boolean willRetry) {
         Run p = mapper.toProto(r);
         return switch (r.state) {
-            case "SUCCEEDED" -> send(r, SUCCEEDED, BackupRunSucceeded.newBuilder().setRunId(p.getRunId())
-                    .setChangeTime(p.getEndTime()).setKind(p.getKind()).setJobId(p.getJobId())
-                    .setRepositoryId(p.getRepositoryId()).setBackupSummary(p.getBackupSummary()).build());
+            case "SUCCEEDED" -> {
+                BackupRunSucceeded.Builder b = BackupRunSucceeded.newBuilder().setRunId(p.getRunId())
+                        .setChangeTime(p.getEndTime()).setKind(p.getKind()).setJobId(p.getJobId())
+                        .setRepositoryId(p.getRepositoryId());
+                if (p.hasBackupSummary()) {
+                    b.setBackupSummary(p.getBackupSummary());
+                }
+                if (p.hasRestoreSummary()) {
+                    b.setRestoreSummary(p.getRestoreSummary());
+                }
+                yield send(r, SUCCEEDED, b.build());
+            }
             case "PARTIAL" -> send(r, PARTIALLY_SUCCEEDED, BackupRunPartiallySucceeded.newBuilder()
                     .setRunId(p.getRunId()).setChangeTime(p.getEndTime()).setJobId(p.getJobId())
                     .setRepositoryId(p.getRepositoryId()).setBackupSummary(p.getBackupSummary())

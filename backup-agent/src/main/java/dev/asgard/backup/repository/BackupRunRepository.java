@@ -58,16 +58,20 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
     }
 
     /**
-     * The oldest queued backup whose time has come, locked for this transaction (skipping rows another replica
-     * is claiming).
+     * The oldest queued run of a kind whose time has come and that this agent may execute, locked for this
+     * transaction (skipping rows another replica is claiming).
      *
      * @param now the time now
+     * @param kind BACKUP or RESTORE
+     * @param agentId this agent (runs pinned to another agent are left alone)
      * @return the run, or null
      */
-    public Uni<BackupRun> lockNextQueued(Instant now) {
-        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM backup.run WHERE state = 'QUEUED' AND kind = 'BACKUP'"
+    public Uni<BackupRun> lockNextQueued(Instant now, String kind, String agentId) {
+        return getSession().chain(s -> s.createNativeQuery("SELECT * FROM backup.run WHERE state = 'QUEUED'"
+                + " AND kind = :kind AND (pinned_agent_id IS NULL OR pinned_agent_id = :agent)"
                 + " AND (not_before IS NULL OR not_before <= :now) ORDER BY queued_at, id LIMIT 1"
-                + " FOR UPDATE SKIP LOCKED", BackupRun.class).setParameter("now", now).getSingleResultOrNull());
+                + " FOR UPDATE SKIP LOCKED", BackupRun.class).setParameter("now", now).setParameter("kind", kind)
+                .setParameter("agent", agentId).getSingleResultOrNull());
     }
 
     /**

@@ -257,6 +257,32 @@ public class Restic {
     }
 
     /**
+     * Starts {@code restic restore <snapshot> --target <target> --json} with the given selection.
+     *
+     * @param repo the repository
+     * @param snapshotId the snapshot (full id)
+     * @param target the target folder
+     * @param include only these snapshot paths (empty: everything)
+     * @param exclude patterns left out
+     * @param verify whether restic verifies the restored files afterwards
+     * @param listener receives every parsed stdout line
+     * @param timeout the timeout, null for the runner's default
+     * @return the running restore; cancel it with {@link ResticExecution#cancel()}
+     */
+    public ResticExecution restore(ResticRepo repo, String snapshotId, String target, List<String> include,
+            List<String> exclude, boolean verify, Consumer<RestoreMessage> listener, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of("restore", "--json", "--target", target));
+        include.forEach(p -> args.addAll(List.of("--include", p)));
+        exclude.forEach(p -> args.addAll(List.of("--exclude", p)));
+        if (verify) {
+            args.add("--verify");
+        }
+        args.add("--");
+        args.add(snapshotId);
+        return runner.start(repo, args, line -> listener.accept(ResticJson.restoreLine(line)), timeout);
+    }
+
+    /**
      * {@code restic unlock}: removes stale locks only.
      *
      * @param repo the repository

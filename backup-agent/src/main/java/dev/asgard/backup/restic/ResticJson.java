@@ -102,6 +102,33 @@ public final class ResticJson {
         };
     }
 
+    private static final java.util.regex.Pattern VERIFIED =
+            java.util.regex.Pattern.compile("^finished verifying (\\d+) files");
+
+    /**
+     * @param line one stdout line of {@code restic restore --json}
+     * @return the parsed message; {@link RestoreMessage.Other} for lines of unknown type and plain text
+     */
+    public static RestoreMessage restoreLine(String line) {
+        JsonNode n = lineObject(line);
+        if (n == null) {
+            java.util.regex.Matcher m = VERIFIED.matcher(line.strip());
+            return m.find() ? new RestoreMessage.Verified(Long.parseLong(m.group(1))) : new RestoreMessage.Other(line);
+        }
+        return switch (n.path("message_type").asText("")) {
+            case "status" -> new RestoreMessage.Status(n.path("percent_done").asDouble(),
+                    n.path("total_files").asLong(), n.path("files_restored").asLong(),
+                    n.path("files_skipped").asLong(), n.path("total_bytes").asLong(),
+                    n.path("bytes_restored").asLong(), n.path("seconds_elapsed").asLong());
+            case "summary" -> new RestoreMessage.Summary(n.path("total_files").asLong(),
+                    n.path("files_restored").asLong(), n.path("files_skipped").asLong(),
+                    n.path("total_bytes").asLong(), n.path("bytes_restored").asLong(),
+                    n.path("seconds_elapsed").asLong());
+            case "error" -> new RestoreMessage.Error(text(n, "item"), errorText(n.get("error")));
+            default -> new RestoreMessage.Other(line);
+        };
+    }
+
     /**
      * @param lines stdout of {@code restic ls --json} (one object a line: the snapshot, then its nodes; restic
      *        0.14 marks them with {@code struct_type}, newer versions also with {@code message_type})

@@ -17,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import dev.asgard.backup.config.RestoreConfig;
 import dev.asgard.backup.config.RunConfig;
 import dev.asgard.backup.entity.BackupJob;
 import dev.asgard.backup.entity.BackupRun;
@@ -38,9 +39,11 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Executes queued backup runs on this agent, at most {@code asgard.backup.runs.max-concurrent} at a time (default
- * one: others wait in the queue, never overlap). Each run is driven from a virtual thread, because restic blocks;
- * database steps go through {@link RunService} on a Vert.x context ({@link VertxContextSupport}).
+ * Executes queued runs on this agent: backups at most {@code asgard.backup.runs.max-concurrent} at a time (default
+ * one: others wait in the queue, never overlap), restores at most {@code asgard.backup.restore.max-concurrent}
+ * beside them (a restore runs only on the agent that accepted it). Each run is driven from a virtual thread,
+ * because restic blocks; database steps go through {@link RunService} on a Vert.x context
+ * ({@link VertxContextSupport}).
  */
 @ApplicationScoped
 public class RunExecutor {
@@ -53,21 +56,26 @@ public class RunExecutor {
     private final RunMapper mapper;
     private final RunUpdates updates;
     private final RunConfig config;
+    private final RestoreConfig restoreConfig;
+    private final RestoreRunner restores;
     private final String agentId;
     private final Map<UUID, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger restoring = new AtomicInteger();
     private final AtomicBoolean dispatching = new AtomicBoolean();
     private final AtomicBoolean kickedAgain = new AtomicBoolean();
     private volatile boolean stopping;
 
     public RunExecutor(RunService service, Restic restic, RepositoryGuard guard, RunMapper mapper, RunUpdates updates,
-            RunConfig config) {
+            RunConfig config, RestoreConfig restoreConfig) {
         this.service = service;
         this.restic = restic;
         this.guard = guard;
         this.mapper = mapper;
         this.updates = updates;
         this.config = config;
+        this.restoreConfig = restoreConfig;
+        this.restores = new RestoreRunner(restic, config.progressInterval(), restoreConfig.timeout());
         this.agentId = config.agentId().filter(s -> !s.isBlank()).orElseGet(RunExecutor::hostName);
     }
 
@@ -119,7 +127,7 @@ public class RunExecutor {
             }
         });
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (running.get() > 0 && System.nanoTime() < deadline) {
+        while (running.get() + restoring.get() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -177,18 +185,9 @@ public class RunExecutor {
         try {
             do {
                 kickedAgain.set(false);
-                while (!stopping && running.get() < config.maxConcurrent()) {
-                    BackupRun run = await(() -> service.claimNext(agentId));
-                    if (run == null) {
-                        break;
-                    }
-                    running.incrementAndGet();
-                    Handle h = new Handle(run.id);
-                    h.base = mapper.toProto(run);
-                    updates.publish(h.base);
-                    handles.put(run.id, h);
-                    Thread.ofVirtual().name("backup-run-" + run.id).start(() -> execute(run, h));
-                }
+                // Backups and restores have separate limits: a long backup never holds up a restore.
+                claim("BACKUP", running, config.maxConcurrent());
+                claim("RESTORE", restoring, restoreConfig.maxConcurrent());
             } while (kickedAgain.get() && !stopping);
         } catch (RuntimeException e) {
             LOG.warnf("dispatching backup runs failed (retried on the next tick): %s", e.getMessage());
@@ -197,24 +196,73 @@ public class RunExecutor {
         }
     }
 
-    private void execute(BackupRun run, Handle h) {
+    private void claim(String kind, AtomicInteger count, int limit) {
+        while (!stopping && count.get() < limit) {
+            BackupRun run = await(() -> service.claimNext(agentId, kind));
+            if (run == null) {
+                return;
+            }
+            count.incrementAndGet();
+            Handle h = new Handle(run.id);
+            h.base = mapper.toProto(run);
+            updates.publish(h.base);
+            handles.put(run.id, h);
+            Thread.ofVirtual().name(kind.toLowerCase(java.util.Locale.ROOT) + "-run-" + run.id)
+                    .start(() -> execute(run, h, count));
+        }
+    }
+
+    private void execute(BackupRun run, Handle h, AtomicInteger count) {
         RunService.Finish finish;
+        RunService.Restored restored = null;
         try {
-            finish = backup(run, h);
+            if (run.isRestore()) {
+                RestoreRunner.Outcome o = restore(run, h);
+                finish = o.finish();
+                restored = o.restored();
+            } else {
+                finish = backup(run, h);
+            }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "backup run %s failed unexpectedly", run.id);
+            LOG.errorf(e, "run %s failed unexpectedly", run.id);
             finish = failure("RESTIC_ERROR", "The run failed inside the agent: " + e.getClass().getSimpleName(),
                     "See the agent's log for run " + run.id + ".", false, null, h);
         }
         try {
             RunService.Finish f = finish;
-            updates.publish(mapper.toProto(await(() -> service.finish(run.id, f))));
+            RunService.Restored r = restored;
+            updates.publish(mapper.toProto(await(() -> service.finish(run.id, f, r))));
         } catch (RuntimeException e) {
             LOG.errorf(e, "recording the end of run %s failed; it is recovered at the next start", run.id);
         } finally {
             handles.remove(run.id);
-            running.decrementAndGet();
+            count.decrementAndGet();
             kick();
+        }
+    }
+
+    private RestoreRunner.Outcome restore(BackupRun run, Handle h) {
+        RunService.Execution ex = await(() -> service.execution(run));
+        if (ex.repo() == null) {
+            return new RestoreRunner.Outcome(failure("RESTIC_ERROR", "The repository was removed.",
+                    "Nothing to restore from.", false, null, h), null);
+        }
+        try {
+            // Shared, like a backup: prune (exclusive) must not remove data the restore is reading.
+            return guard.hold(run.repositoryId, RepositoryGuard.Mode.SHARED, "restore " + run.id,
+                    () -> restores.run(run, ex.repo(), e -> {
+                        h.execution = e;
+                        if (h.cancelRequested || h.shutdown) {
+                            e.cancel();
+                        }
+                    }, s -> onMessage(h, s), () -> h.cancelRequested, () -> h.shutdown));
+        } catch (dev.asgard.commons.error.AsgardException e) {
+            if (!"REPOSITORY_BUSY".equals(e.reason())) {
+                throw e;
+            }
+            return new RestoreRunner.Outcome(failure("LOCK_UNAVAILABLE", e.getMessage(), "Another operation "
+                    + "(check, forget, prune, unlock) holds the repository; restore again when it is done.", false,
+                    null, h), null);
         }
     }
 

@@ -118,15 +118,48 @@ public class RunService {
     }
 
     /**
-     * Takes the oldest due queued backup for this agent: RUNNING, with its started event.
+     * Queues a restore, pinned to the agent that accepted it (it writes to that agent's disk).
+     *
+     * @param repositoryId the repository
+     * @param spec the checked restore, its snapshot id resolved to the full id
+     * @param requestedBy the administrator's user name
+     * @param requestId idempotency key, or null
+     * @param agentId the agent that executes it
+     * @return the queued run
+     */
+    @WithTransaction
+    Uni<BackupRun> queueRestore(UUID repositoryId, RestoreValidation.Spec spec, String requestedBy,
+            String requestId, String agentId) {
+        BackupRun r = new BackupRun();
+        r.id = UUID.randomUUID();
+        r.kind = "RESTORE";
+        r.repositoryId = repositoryId;
+        r.trigger = "MANUAL";
+        r.state = "QUEUED";
+        r.requestedBy = requestedBy;
+        r.requestId = requestId;
+        r.queuedAt = now();
+        r.pinnedAgentId = agentId;
+        r.restoreSnapshotId = spec.snapshotId();
+        r.restoreTarget = spec.target().toString();
+        r.restoreInclude = spec.include().toArray(String[]::new);
+        r.restoreExclude = spec.exclude().toArray(String[]::new);
+        r.restoreOverwrite = spec.overwrite();
+        r.restoreVerify = spec.verify();
+        return runs.persist(r);
+    }
+
+    /**
+     * Takes the oldest due queued run of a kind for this agent: RUNNING, with its started event.
      *
      * @param agentId this agent
+     * @param kind BACKUP or RESTORE
      * @return the run, or null when none is due
      */
     @WithTransaction
-    public Uni<BackupRun> claimNext(String agentId) {
+    public Uni<BackupRun> claimNext(String agentId, String kind) {
         Instant now = now();
-        return runs.lockNextQueued(now).chain(r -> {
+        return runs.lockNextQueued(now, kind, agentId).chain(r -> {
             if (r == null) {
                 return Uni.createFrom().nullItem();
             }
@@ -204,6 +237,18 @@ public class RunService {
     }
 
     /**
+     * The numbers of a finished restore.
+     *
+     * @param filesRestored files written
+     * @param bytesRestored bytes written
+     * @param filesSkipped files left as they were
+     * @param verifyErrors files that failed verification
+     * @param durationMs how long it took
+     */
+    record Restored(long filesRestored, long bytesRestored, long filesSkipped, long verifyErrors, long durationMs) {
+    }
+
+    /**
      * Ends a run: its outcome, the job's last success, a retry when the failure is transient and attempts remain,
      * the event, and the job's history trimmed.
      *
@@ -213,10 +258,30 @@ public class RunService {
      */
     @WithTransaction
     public Uni<BackupRun> finish(UUID id, Finish f) {
+        return finish(id, f, null);
+    }
+
+    /**
+     * Ends a run as {@link #finish(UUID, Finish)} does, with a restore's numbers.
+     *
+     * @param id the run
+     * @param f the outcome
+     * @param restored the numbers of a restore, or null
+     * @return the run after the change
+     */
+    @WithTransaction
+    public Uni<BackupRun> finish(UUID id, Finish f, Restored restored) {
         Instant now = now();
         return runs.findById(id, LockModeType.PESSIMISTIC_WRITE).chain(r -> {
             if (r.isTerminal()) {
                 return Uni.createFrom().item(r);
+            }
+            if (restored != null) {
+                r.filesRestored = restored.filesRestored();
+                r.bytesRestored = restored.bytesRestored();
+                r.filesSkipped = restored.filesSkipped();
+                r.verifyErrors = restored.verifyErrors();
+                r.durationMs = restored.durationMs();
             }
             if (f.lastStatus() != null) {
                 applyProgress(r, f.lastStatus(), now);

@@ -27,11 +27,37 @@ import java.util.List;
  * @param agentId the agent instance executing it
  * @param nextRetryTime when the retry starts
  * @param cancelReason why it was cancelled
+ * @param restore for restores: what is restored where
+ * @param restoreSummary for finished restores: the numbers
  */
 public record RunView(String id, String kind, String jobId, String repositoryId, String trigger, String state,
         int attempt, String retryOfRunId, Instant scheduledTime, Instant queueTime, Instant startTime,
         Instant endTime, Progress progress, Summary summary, Failure failure, List<String> unreadablePaths,
-        String requestedBy, String agentId, Instant nextRetryTime, String cancelReason) {
+        String requestedBy, String agentId, Instant nextRetryTime, String cancelReason, Restore restore,
+        RestoreTotals restoreSummary) {
+
+    /**
+     * @param snapshotId the snapshot (full id)
+     * @param targetPath the target folder on the agent
+     * @param includePaths only these snapshot paths; empty for everything
+     * @param excludePaths patterns left out
+     * @param overwrite whether existing files may be overwritten
+     * @param verify whether the restored files are verified
+     */
+    public record Restore(String snapshotId, String targetPath, List<String> includePaths, List<String> excludePaths,
+            boolean overwrite, boolean verify) {
+    }
+
+    /**
+     * @param filesRestored files restored
+     * @param bytesRestored bytes restored
+     * @param filesSkipped files left as they were (already up to date)
+     * @param verifyErrors files that failed verification
+     * @param durationMillis how long the restore took
+     */
+    public record RestoreTotals(long filesRestored, long bytesRestored, long filesSkipped, long verifyErrors,
+            long durationMillis) {
+    }
 
     /**
      * @param percentDone 0.0 to 1.0
