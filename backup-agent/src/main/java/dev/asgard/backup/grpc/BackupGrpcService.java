@@ -216,10 +216,12 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     public Uni<ListRunsResponse> listRuns(ListRunsRequest request) {
         return Uni.createFrom().deferred(() -> {
             UUID job = request.getJobId().isEmpty() ? null : id(request.getJobId(), "job_id");
-            if (request.getKind() == RunKind.RUN_KIND_RESTORE) {
-                return Uni.createFrom().item(dev.asgard.commons.paging.Page.<dev.asgard.backup.entity.BackupRun>last(
-                        List.of()));
+            if (request.getKind() == RunKind.UNRECOGNIZED) {
+                throw AsgardException.invalidArgument("INVALID_RUN_KIND", "Unknown run kind.")
+                        .withViolation("kind", "must be a RunKind value");
             }
+            String kind = request.getKind() == RunKind.RUN_KIND_UNSPECIFIED ? null
+                    : request.getKind().name().substring("RUN_KIND_".length());
             List<String> states = new ArrayList<>();
             for (RunState s : request.getStatesList()) {
                 if (s == RunState.RUN_STATE_UNSPECIFIED || s == RunState.UNRECOGNIZED) {
@@ -238,7 +240,7 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
             }
             return runs.list(PageRequest.of(request.getPageSize() == 0 ? null : request.getPageSize(),
                     request.getPageToken().isEmpty() ? null : request.getPageToken()),
-                    new BackupRunRepository.RunFilter(job, repo, states, from, until));
+                    new BackupRunRepository.RunFilter(job, repo, states, from, until, kind));
         }).map(p -> ListRunsResponse.newBuilder().addAllRuns(p.items().stream().map(runMapper::toProto).toList())
                 .setNextPageToken(p.nextPageToken()).build());
     }

@@ -45,6 +45,10 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
             q.append(" and queuedAt < :until");
             p.and("until", filter.queuedBefore());
         }
+        if (filter.kind() != null) {
+            q.append(" and kind = :kind");
+            p.and("kind", filter.kind());
+        }
         if (!states.isEmpty()) {
             q.append(" and state in :states");
             p.and("states", states);
@@ -112,9 +116,10 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
      * @param states only runs in these states (empty: any)
      * @param queuedAfter only runs queued at or after this time
      * @param queuedBefore only runs queued before this time
+     * @param kind only runs of this kind (BACKUP or RESTORE); null for both
      */
     public record RunFilter(UUID jobId, UUID repositoryId, List<String> states, Instant queuedAfter,
-            Instant queuedBefore) {
+            Instant queuedBefore, String kind) {
 
         /** Never null list. */
         public RunFilter {
@@ -123,7 +128,8 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
 
         /** @return the filter as a stable string, which binds page tokens to it */
         public String key() {
-            return jobId + "|" + repositoryId + "|" + String.join(",", states) + "|" + queuedAfter + "|" + queuedBefore;
+            return jobId + "|" + repositoryId + "|" + String.join(",", states) + "|" + queuedAfter + "|" + queuedBefore
+                    + "|" + kind;
         }
     }
 }

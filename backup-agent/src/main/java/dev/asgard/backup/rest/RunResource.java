@@ -68,12 +68,21 @@ public class RunResource {
         this.identity = identity;
     }
 
-    /** Lists runs, newest first; filter by job and states (comma-separated, e.g. FAILED,INTERRUPTED). */
+    /**
+     * Lists runs, newest first; filter by job, states (comma-separated, e.g. FAILED,INTERRUPTED) and kind
+     * (BACKUP or RESTORE).
+     */
     @GET
     @RolesAllowed({ Roles.ADMIN, Roles.VIEWER })
     @Operation(summary = "List runs")
     public Uni<RunPage> list(@QueryParam("job_id") String jobId, @QueryParam("state") String states,
-            @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
+            @QueryParam("kind") String kind, @QueryParam("page_size") Integer pageSize,
+            @QueryParam("page_token") String pageToken) {
+        String wantedKind = kind == null || kind.isBlank() ? null : kind.strip().toUpperCase(Locale.ROOT);
+        if (wantedKind != null && !List.of("BACKUP", "RESTORE").contains(wantedKind)) {
+            throw AsgardException.invalidArgument("INVALID_RUN_KIND", "'%s' is not a run kind.", kind)
+                    .withViolation("kind", "must be BACKUP or RESTORE");
+        }
         UUID job = jobId == null || jobId.isBlank() ? null : JobResource.parseId(jobId, "job_id");
         List<String> wanted = new ArrayList<>();
         if (states != null && !states.isBlank()) {
@@ -87,7 +96,7 @@ public class RunResource {
                 wanted.add(st);
             }
         }
-        return service.list(PageRequest.of(pageSize, pageToken), job, wanted)
+        return service.list(PageRequest.of(pageSize, pageToken), job, wanted, wantedKind)
                 .map(p -> new RunPage(p.items().stream().map(this::view).toList(), p.nextPageToken()));
     }
 

@@ -462,11 +462,12 @@ public class RunService {
      * @param page size and cursor
      * @param jobId only runs of this job, or null
      * @param states only these states (without prefix), or empty
+     * @param kind BACKUP or RESTORE; null for both
      * @return one page, newest first
      */
     @WithSession
-    public Uni<Page<BackupRun>> list(PageRequest page, UUID jobId, List<String> states) {
-        return list(page, new BackupRunRepository.RunFilter(jobId, null, states, null, null));
+    public Uni<Page<BackupRun>> list(PageRequest page, UUID jobId, List<String> states, String kind) {
+        return list(page, new BackupRunRepository.RunFilter(jobId, null, states, null, null, kind));
     }
 
     /**

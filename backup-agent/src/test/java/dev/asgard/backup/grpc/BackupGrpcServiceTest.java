@@ -40,6 +40,9 @@ import dev.asgard.proto.backup.v1.StartRunRequest;
 import dev.asgard.proto.backup.v1.UpdateJobRequest;
 import dev.asgard.proto.backup.v1.WatchRunRequest;
 import dev.asgard.proto.backup.v1.WatchRunResponse;
+import dev.asgard.proto.backup.v1.RestoreRequest;
+import dev.asgard.proto.backup.v1.RestoreSpec;
+import dev.asgard.proto.backup.v1.RunKind;
 import dev.asgard.testsupport.DeviceAuthResource;
 import dev.asgard.testsupport.DeviceTokens;
 import dev.asgard.testsupport.KafkaResource;
@@ -134,6 +137,50 @@ class BackupGrpcServiceTest {
         stub.deleteJob(DeleteJobRequest.newBuilder().setJobId(created.getJobId()).build());
         assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> stub.getJob(
                 GetJobRequest.newBuilder().setJobId(created.getJobId()).build())).getStatus().getCode());
+    }
+
+    @Test
+    void restoreIsQueuedWatchedAndListedByKind() throws Exception {
+        Path src = Files.createTempDirectory("grpc-restore-src");
+        Files.writeString(src.resolve("a.txt"), "restored over gRPC");
+        String repo = repository(true);
+        Job job = stub.createJob(CreateJobRequest.newBuilder().setJob(Job.newBuilder()
+                .setName("grpc-r-" + UUID.randomUUID().toString().substring(0, 8)).setRepositoryId(repo)
+                .setFiles(FileSource.newBuilder().addPaths(src.toString())).setEnabled(true)).build()).getJob();
+        Run backup = stub.startRun(StartRunRequest.newBuilder().setJobId(job.getJobId()).build()).getRun();
+        stub.watchRun(WatchRunRequest.newBuilder().setRunId(backup.getRunId()).build()).forEachRemaining(w -> {
+        });
+        String snapshot = stub.getRun(GetRunRequest.newBuilder().setRunId(backup.getRunId()).build()).getRun()
+                .getBackupSummary().getSnapshotId();
+        Path target = Path.of("target/restore-root").toAbsolutePath().resolve("grpc-" + UUID.randomUUID());
+        RestoreRequest request = RestoreRequest.newBuilder().setRepositoryId(repo).setRequestId(UUID.randomUUID()
+                .toString()).setRestore(RestoreSpec.newBuilder().setSnapshotId(snapshot)
+                        .setTargetPath(target.toString()).addIncludePaths(src + "/a.txt").setVerify(true)).build();
+        Run queued = stub.restore(request).getRun();
+        assertEquals(RunKind.RUN_KIND_RESTORE, queued.getKind());
+        assertEquals(queued.getRunId(), stub.restore(request).getRun().getRunId(), "same request_id, same run");
+        List<RunState> states = new ArrayList<>();
+        stub.watchRun(WatchRunRequest.newBuilder().setRunId(queued.getRunId()).build())
+                .forEachRemaining(w -> states.add(w.getRun().getState()));
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, states.get(states.size() - 1), states.toString());
+        Run done = stub.getRun(GetRunRequest.newBuilder().setRunId(queued.getRunId()).build()).getRun();
+        assertEquals(1, done.getRestoreSummary().getFilesRestored());
+        assertTrue(done.getRestore().getSnapshotId().startsWith(snapshot) && done.getRestore().getVerify());
+        assertEquals("restored over gRPC", Files.readString(target.resolve(src.toString().substring(1))
+                .resolve("a.txt")));
+        assertEquals(List.of(queued.getRunId()), stub.listRuns(ListRunsRequest.newBuilder().setRepositoryId(repo)
+                .setKind(RunKind.RUN_KIND_RESTORE).build()).getRunsList().stream().map(Run::getRunId).toList());
+
+        StatusRuntimeException outside = assertThrows(StatusRuntimeException.class, () -> stub.restore(
+                RestoreRequest.newBuilder().setRepositoryId(repo).setRestore(RestoreSpec.newBuilder()
+                        .setSnapshotId(snapshot).setTargetPath("/var/tmp/elsewhere")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, outside.getStatus().getCode());
+        assertEquals(List.of("targetPath"), GrpcErrors.badRequest(outside).orElseThrow().getFieldViolationsList()
+                .stream().map(v -> v.getField()).toList());
+        BackupServiceGrpc.BackupServiceBlockingStub viewer = BackupServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(DeviceTokens.credentials(TestTokens.viewer()));
+        assertEquals(Status.Code.PERMISSION_DENIED, assertThrows(StatusRuntimeException.class,
+                () -> viewer.restore(request)).getStatus().getCode());
     }
 
     @Test

@@ -123,6 +123,12 @@ class RestoreTest {
                 + Files.size(src.resolve("notes.txt")), done.getLong("restoreSummary.bytesRestored"));
         assertEquals(1.0, done.getDouble("progress.percentDone"));
 
+        admin().queryParam("kind", "restore").get("/api/v1/runs").then().statusCode(200)
+                .body("items.id", hasItem(runId)).body("items.kind", org.hamcrest.Matchers.everyItem(
+                        equalTo("RESTORE")));
+        admin().queryParam("kind", "other").get("/api/v1/runs").then().statusCode(400)
+                .body("reason", equalTo("INVALID_RUN_KIND"));
+
         Path restored = target.resolve(src.toString().substring(1));
         for (String f : List.of("docs/a.txt", "docs/b.bin", "docs/new.txt", "notes.txt")) {
             assertArrayEquals(Files.readAllBytes(src.resolve(f)), Files.readAllBytes(restored.resolve(f)), f);

@@ -110,4 +110,23 @@ class ResticJsonTest {
         assertTrue(new ResticVersion(0, 18, 0).supported());
         assertFalse(new ResticVersion(0, 13, 1).supported());
     }
+
+    @Test
+    void parsesRestoreLinesOfNewerVersionsAnd014sPlainVerifyLine() {
+        assertEquals(new RestoreMessage.Status(0.5, 10, 4, 1, 2000, 1000, 3), ResticJson.restoreLine(
+                "{\"message_type\":\"status\",\"seconds_elapsed\":3,\"percent_done\":0.5,\"total_files\":10,"
+                        + "\"files_restored\":4,\"files_skipped\":1,\"total_bytes\":2000,\"bytes_restored\":1000,"
+                        + "\"bytes_skipped\":10}"));
+        assertEquals(new RestoreMessage.Summary(10, 9, 1, 2000, 1990, 7), ResticJson.restoreLine(
+                "{\"message_type\":\"summary\",\"seconds_elapsed\":7,\"total_files\":10,\"files_restored\":9,"
+                        + "\"files_skipped\":1,\"files_deleted\":0,\"total_bytes\":2000,\"bytes_restored\":1990}"));
+        assertEquals(new RestoreMessage.Error("/src/a", "mkdir: not a directory"), ResticJson.restoreLine(
+                "{\"message_type\":\"error\",\"error\":{\"message\":\"mkdir: not a directory\"},"
+                        + "\"during\":\"restore\",\"item\":\"/src/a\"}"));
+        assertEquals(new RestoreMessage.Verified(3), ResticJson.restoreLine(
+                "finished verifying 3 files in /tmp/t (took 0s)"));
+        assertInstanceOf(RestoreMessage.Other.class, ResticJson.restoreLine("restoring <Snapshot 87b26064 ...> to t"));
+        assertInstanceOf(RestoreMessage.Other.class, ResticJson.restoreLine(
+                "{\"message_type\":\"verbose_status\",\"action\":\"restored\",\"item\":\"/x\"}"));
+    }
 }
