@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * &lt;data&gt;/services     working folder of each service process
  * &lt;data&gt;/logs         one log per process: postgres, kafka, keycloak, &lt;service&gt;
  * &lt;data&gt;/secrets      generated passwords, owner-only (0700 folder, 0600 files)
+ * &lt;data&gt;/restores     where the backup-agent may restore snapshots to (its allowed restore root)
  * </pre>
  *
  * @param root the data folder
@@ -43,6 +44,10 @@ public record DataLayout(Path root) {
 
     public Path secrets() {
         return root.resolve("secrets");
+    }
+
+    public Path restores() {
+        return root.resolve("restores");
     }
 
     /** The log file of one process, for example {@code logs/registry-service.log}. */

@@ -62,6 +62,10 @@ public final class ServiceLauncher {
         // and kept with the other local secrets, so a second start can open the keys sealed by the first.
         env.put("ASGARD_REGISTRY_SIGNING_KEYS_GENERATED_MASTER_KEY_FILE",
                 layout.secrets().resolve("registry-master.key").toString());
+        if ("backup-agent".equals(service.name())) {
+            // Restores write only under the data folder's restores/ unless configured otherwise.
+            env.put("ASGARD_BACKUP_RESTORE_ALLOWED_ROOTS", layout.restores().toString());
+        }
         // Plain-text logs: the files under logs/ are read by people. Production keeps JSON logs; the
         // prefixed form is needed because a %prod setting outranks an unprofiled one.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");

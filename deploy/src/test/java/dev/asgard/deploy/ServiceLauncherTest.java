@@ -36,6 +36,9 @@ class ServiceLauncherTest {
         assertEquals("pw", env.get("QUARKUS_DATASOURCE_PASSWORD"));
         assertEquals("127.0.0.1:19092", env.get("KAFKA_BOOTSTRAP_SERVERS"));
         assertEquals("http://127.0.0.1:8180/realms/asgard", env.get("QUARKUS_OIDC_AUTH_SERVER_URL"));
+        assertEquals(null, env.get("ASGARD_BACKUP_RESTORE_ALLOWED_ROOTS"), "only the backup-agent restores");
+        assertTrue(launcher.environment(ServiceSpec.ALL.get(4)).get("ASGARD_BACKUP_RESTORE_ALLOWED_ROOTS")
+                .endsWith("restores"));
     }
 
     @Test
