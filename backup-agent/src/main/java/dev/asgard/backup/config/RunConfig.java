@@ -37,7 +37,15 @@ public interface RunConfig {
     @WithDefault("pg_dump")
     String pgDumpBinary();
 
-    /** @return how long a shutdown waits for a cancelled run to stop */
+    /**
+     * @return on shutdown, how long running runs may go on to finish before they are stopped (keep the sum with
+     *         {@link #shutdownGrace()} below the platform's kill timeout, e.g. Kubernetes'
+     *         terminationGracePeriodSeconds)
+     */
+    @WithDefault("20s")
+    Duration shutdownFinishTimeout();
+
+    /** @return on shutdown, how long to wait for stopped runs (SIGINT) to end and be recorded */
     @WithDefault("10s")
     Duration shutdownGrace();
 }

@@ -33,6 +33,7 @@ import dev.asgard.backup.restic.ResticSnapshotFilter;
 import dev.asgard.backup.restic.ResticOutcome;
 import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.restic.ResticResult;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -65,6 +66,9 @@ public class RunExecutor {
     private final AtomicBoolean dispatching = new AtomicBoolean();
     private final AtomicBoolean kickedAgain = new AtomicBoolean();
     private volatile boolean stopping;
+    private volatile boolean recovered;
+    /** Set when a shutdown stops what still runs: a run whose restic starts after that stops at once. */
+    private volatile boolean stopAll;
 
     public RunExecutor(RunService service, Restic restic, RepositoryGuard guard, RunMapper mapper, RunUpdates updates,
             RunConfig config, RestoreConfig restoreConfig) {
@@ -104,21 +108,67 @@ public class RunExecutor {
     }
 
     void onStart(@Observes StartupEvent event) {
+        kick();
+    }
+
+    /**
+     * Before this agent claims anything, its runs left RUNNING by a previous start become INTERRUPTED (and go to
+     * their retry policy). Claiming first would let the recovery take a run this start just began for one the
+     * previous start left behind. Until the recovery succeeded (the database may be down at start), nothing is
+     * claimed; every dispatch tries it again.
+     *
+     * @return whether the recovery is done
+     */
+    private boolean recovered() {
+        if (recovered) {
+            return true;
+        }
         try {
             int n = await(() -> service.recoverInterrupted(agentId));
             if (n > 0) {
                 LOG.infof("%d run(s) interrupted by the previous stop of agent %s were handed to their retry policy",
                         n, agentId);
             }
+            recovered = true;
         } catch (RuntimeException e) {
-            LOG.warnf("recovering interrupted runs failed: %s", e.getMessage());
+            LOG.warnf("recovering interrupted runs failed (retried before the next claim): %s", e.getMessage());
         }
-        kick();
+        return recovered;
+    }
+
+    /**
+     * Graceful shutdown: no new runs start; running ones may finish within
+     * {@code asgard.backup.runs.shutdown-finish-timeout}; what still runs then gets SIGINT (restic removes its lock)
+     * and ends as INTERRUPTED, which the job's retry policy picks up after the next start. The executor waits
+     * {@code shutdown-grace} more for those to be recorded.
+     *
+     * <p>This runs on {@link ShutdownDelayInitiatedEvent} (enabled by {@code quarkus.shutdown.delay-enabled}), which
+     * Quarkus fires before it closes anything: by {@link ShutdownEvent} the database pools are closed already and a
+     * run's end could no longer be recorded. The {@link ShutdownEvent} observer is the fallback.
+     */
+    void onShutdownStarts(@Observes ShutdownDelayInitiatedEvent event) {
+        drain("shutdown initiated");
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        drain("shutdown event");
+    }
+
+    private void drain(String phase) {
+        if (stopping) {
+            return;
+        }
         stopping = true;
-        // Stop restic cleanly (SIGINT: it removes its lock); the runs end as INTERRUPTED and are retried later.
+        if (running.get() + restoring.get() > 0) {
+            LOG.infof("shutting down (%s): waiting up to %s for %d running run(s) to finish", phase,
+                    config.shutdownFinishTimeout(), running.get() + restoring.get());
+        }
+        if (awaitIdle(config.shutdownFinishTimeout())) {
+            return;
+        }
+        LOG.infof("shutting down: stopping %d run(s) that did not finish in time; they are retried after the next "
+                + "start", running.get() + restoring.get());
+        stopAll = true;
         handles.values().forEach(h -> {
             h.shutdown = true;
             ResticExecution e = h.execution;
@@ -126,15 +176,24 @@ public class RunExecutor {
                 e.cancel();
             }
         });
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (running.get() + restoring.get() > 0 && System.nanoTime() < deadline) {
+        awaitIdle(config.shutdownGrace());
+    }
+
+    private boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (running.get() + restoring.get() > 0) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
+                LOG.warnf("shutting down: interrupted while waiting for %d run(s)", running.get() + restoring.get());
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return true;
     }
 
     /** Starts queued runs while there is room; cheap to call often (after queueing, after a run, every tick). */
@@ -183,6 +242,9 @@ public class RunExecutor {
             return;
         }
         try {
+            if (!recovered()) {
+                return;
+            }
             do {
                 kickedAgain.set(false);
                 // Backups and restores have separate limits: a long backup never holds up a restore.
@@ -198,11 +260,19 @@ public class RunExecutor {
 
     private void claim(String kind, AtomicInteger count, int limit) {
         while (!stopping && count.get() < limit) {
-            BackupRun run = await(() -> service.claimNext(agentId, kind));
+            // The slot is taken before the claim, so a shutdown that starts meanwhile waits for this run too.
+            count.incrementAndGet();
+            BackupRun run;
+            try {
+                run = await(() -> service.claimNext(agentId, kind));
+            } catch (RuntimeException e) {
+                count.decrementAndGet();
+                throw e;
+            }
             if (run == null) {
+                count.decrementAndGet();
                 return;
             }
-            count.incrementAndGet();
             Handle h = new Handle(run.id);
             h.base = mapper.toProto(run);
             updates.publish(h.base);
@@ -252,6 +322,9 @@ public class RunExecutor {
             return guard.hold(run.repositoryId, RepositoryGuard.Mode.SHARED, "restore " + run.id,
                     () -> restores.run(run, ex.repo(), e -> {
                         h.execution = e;
+                        if (stopAll) {
+                            h.shutdown = true;
+                        }
                         if (h.cancelRequested || h.shutdown) {
                             e.cancel();
                         }
@@ -285,7 +358,8 @@ public class RunExecutor {
                     + "holds the repository; the retry policy tries again.", true, null, h);
         }
         // Retention outside the shared hold: forget and prune need the repository to themselves.
-        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && ex.job().retentionSet) {
+        // Not when a shutdown is stopping runs: forget cannot be interrupted; the next backup applies the policy.
+        if (("SUCCEEDED".equals(f.state()) || "PARTIAL".equals(f.state())) && ex.job().retentionSet && !stopAll) {
             String retentionError = applyRetention(run, ex.job(), ex.repo());
             f = new RunService.Finish(f.state(), f.summary(), f.lastStatus(), f.failureKind(), f.message(), f.hint(),
                     f.transientFailure(), f.exitCode(), f.unreadable(), retentionError);
@@ -314,6 +388,9 @@ public class RunExecutor {
                     timeout);
         }
         h.execution = execution;
+        if (stopAll) {
+            h.shutdown = true;
+        }
         if (h.cancelRequested || h.shutdown) {
             execution.cancel();
         }
