@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
@@ -89,15 +91,28 @@ public class BackupMetrics {
     private final MeterRegistry registry;
     private final BackupJobRepository jobRows;
     private final RunUpdates updates;
+    private final Executor worker;
     private final Map<UUID, JobGauges> jobs = new ConcurrentHashMap<>();
     private final Map<UUID, RepositoryGauges> repositories = new ConcurrentHashMap<>();
     /** Runs seen RUNNING here and not ended yet (a run whose end was never recorded stays until the restart). */
     private final Set<String> executing = ConcurrentHashMap.newKeySet();
 
+    @Inject
     public BackupMetrics(MeterRegistry registry, BackupJobRepository jobRows, RunUpdates updates) {
+        this(registry, jobRows, updates, Infrastructure.getDefaultWorkerPool());
+    }
+
+    /**
+     * @param registry where the meters go
+     * @param jobRows the jobs' table (its session reads jobs and repositories)
+     * @param updates the runs' changes
+     * @param worker where ended runs are counted (off the publisher's thread)
+     */
+    BackupMetrics(MeterRegistry registry, BackupJobRepository jobRows, RunUpdates updates, Executor worker) {
         this.registry = registry;
         this.jobRows = jobRows;
         this.updates = updates;
+        this.worker = worker;
     }
 
     /** A job's gauge and the tags of all its meters. */
@@ -153,7 +168,11 @@ public class BackupMetrics {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private synchronized void apply(List<Object[]> jobList, List<Object[]> repositoryList) {
+    /**
+     * @param jobList rows of id, name, repository id, last success
+     * @param repositoryList rows of id, name, snapshot count, size, observed at
+     */
+    synchronized void apply(List<Object[]> jobList, List<Object[]> repositoryList) {
         Map<UUID, Object[]> seen = new HashMap<>();
         for (Object[] row : jobList) {
             UUID id = (UUID) row[0];
@@ -226,7 +245,7 @@ public class BackupMetrics {
             if (run.getState() == RunState.RUN_STATE_RUNNING) {
                 executing.add(run.getRunId());
             } else if (RunUpdates.terminal(run.getState()) && executing.remove(run.getRunId())) {
-                Infrastructure.getDefaultWorkerPool().execute(() -> ended(run));
+                worker.execute(() -> ended(run));
             }
         } catch (RuntimeException e) {
             LOG.warnf("run %s not counted: %s", run.getRunId(), e.getMessage());
@@ -243,46 +262,50 @@ public class BackupMetrics {
             String outcome = label(run.getState().name(), "RUN_STATE_");
             String failure = run.hasFailure() ? label(run.getFailure().getKind().name(), "FAILURE_KIND_") : "none";
             if (run.getKind() == RunKind.RUN_KIND_RESTORE) {
-                registry.counter(RESTORES, "repository_id", run.getRepositoryId(), "outcome", outcome,
-                        "failure_kind", failure).increment();
+                Counter.builder(RESTORES).tags("repository_id", run.getRepositoryId(), "outcome", outcome,
+                        "failure_kind", failure).description("Restores this agent executed, by how they ended")
+                        .register(registry).increment();
                 return;
             }
             if (run.getKind() != RunKind.RUN_KIND_BACKUP || run.getJobId().isEmpty()) {
                 return;
             }
             UUID jobId = UUID.fromString(run.getJobId());
-            JobGauges job = jobs.get(jobId);
-            if (job == null) {
-                // A job created since the last refresh.
+            if (!jobs.containsKey(jobId)) {
+                // A job created since the last refresh (outside the lock: the refresh takes it too).
                 VertxContextSupport.subscribeAndAwait(this::refresh);
-                job = jobs.get(jobId);
-                if (job == null) {
-                    return;
-                }
             }
-            Counter.builder(RUNS).tags(job.tags).tag("outcome", outcome).tag("failure_kind", failure)
-                    .description("Runs this agent executed, by how they ended").register(registry).increment();
-            if (run.hasStartTime() && run.hasEndTime()) {
-                Timer.builder(RUN_DURATION).tags(job.tags).tag("outcome", outcome)
-                        .description("How long runs took, from start to end (retention included)")
-                        .serviceLevelObjectives(DURATION_BUCKETS).register(registry)
-                        .record(Duration.between(RunMapper.instant(run.getStartTime()),
-                                RunMapper.instant(run.getEndTime())));
-            }
-            if (run.hasBackupSummary()) {
-                Counter.builder(FILES_PROCESSED).tags(job.tags).description("Files restic processed in runs")
-                        .register(registry).increment(run.getBackupSummary().getTotalFilesProcessed());
-                Counter.builder(BYTES_ADDED).tags(job.tags).baseUnit("bytes")
-                        .description("Bytes runs added to the repository (after deduplication)").register(registry)
-                        .increment(run.getBackupSummary().getDataAddedBytes());
-            }
-            if ((run.getState() == RunState.RUN_STATE_SUCCEEDED || run.getState() == RunState.RUN_STATE_PARTIAL)
-                    && run.hasEndTime()) {
-                job.lastSuccessSeconds = Math.max(job.lastSuccessSeconds,
-                        seconds(RunMapper.instant(run.getEndTime()), 0));
-            }
+            count(jobId, run, outcome, failure);
         } catch (Throwable e) {
             LOG.warnf("run %s not counted: %s", run.getRunId(), e.getMessage());
+        }
+    }
+
+    // Under the lock of apply(), so a refresh that renames or deletes the job never leaves meters of its old name.
+    private synchronized void count(UUID jobId, Run run, String outcome, String failure) {
+        JobGauges job = jobs.get(jobId);
+        if (job == null) {
+            return;
+        }
+        Counter.builder(RUNS).tags(job.tags).tag("outcome", outcome).tag("failure_kind", failure)
+                .description("Runs this agent executed, by how they ended").register(registry).increment();
+        if (run.hasStartTime() && run.hasEndTime()) {
+            Timer.builder(RUN_DURATION).tags(job.tags).tag("outcome", outcome)
+                    .description("How long runs took, from start to end (retention included)")
+                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry)
+                    .record(Duration.between(RunMapper.instant(run.getStartTime()),
+                            RunMapper.instant(run.getEndTime())));
+        }
+        if (run.hasBackupSummary()) {
+            Counter.builder(FILES_PROCESSED).tags(job.tags).description("Files restic processed in runs")
+                    .register(registry).increment(run.getBackupSummary().getTotalFilesProcessed());
+            Counter.builder(BYTES_ADDED).tags(job.tags).baseUnit("bytes")
+                    .description("Bytes runs added to the repository (after deduplication)").register(registry)
+                    .increment(run.getBackupSummary().getDataAddedBytes());
+        }
+        if ((run.getState() == RunState.RUN_STATE_SUCCEEDED || run.getState() == RunState.RUN_STATE_PARTIAL)
+                && run.hasEndTime()) {
+            job.lastSuccessSeconds = Math.max(job.lastSuccessSeconds, seconds(RunMapper.instant(run.getEndTime()), 0));
         }
     }
 
