@@ -2,10 +2,12 @@ package dev.asgard.backup.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,10 +19,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.asgard.backup.mapping.RunMapper;
-import dev.asgard.backup.repository.BackupJobRepository;
 import dev.asgard.proto.backup.v1.Run;
 import dev.asgard.proto.backup.v1.RunKind;
 import dev.asgard.proto.backup.v1.RunState;
@@ -30,12 +32,13 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 
 /**
  * Prometheus metrics of jobs, runs and repositories (names, tags and meaning in the README).
@@ -89,7 +92,9 @@ public class BackupMetrics {
     private static final Logger LOG = Logger.getLogger(BackupMetrics.class);
 
     private final MeterRegistry registry;
-    private final BackupJobRepository jobRows;
+    private final Pool pool;
+    private final String selectJobs;
+    private final String selectRepositories;
     private final RunUpdates updates;
     private final Executor worker;
     private final Map<UUID, JobGauges> jobs = new ConcurrentHashMap<>();
@@ -98,21 +103,27 @@ public class BackupMetrics {
     private final Set<String> executing = ConcurrentHashMap.newKeySet();
 
     @Inject
-    public BackupMetrics(MeterRegistry registry, BackupJobRepository jobRows, RunUpdates updates) {
-        this(registry, jobRows, updates, Infrastructure.getDefaultWorkerPool());
+    public BackupMetrics(MeterRegistry registry, Pool pool, RunUpdates updates,
+            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> schema) {
+        this(registry, pool, updates, schema, Infrastructure.getDefaultWorkerPool());
     }
 
     /**
      * @param registry where the meters go
-     * @param jobRows the jobs' table (its session reads jobs and repositories)
+     * @param pool the reactive PostgreSQL pool
      * @param updates the runs' changes
+     * @param schema the service's schema (Hibernate's default schema), which holds {@code job} and {@code repository}
      * @param worker where ended runs are counted (off the publisher's thread)
      */
-    BackupMetrics(MeterRegistry registry, BackupJobRepository jobRows, RunUpdates updates, Executor worker) {
+    BackupMetrics(MeterRegistry registry, Pool pool, RunUpdates updates, Optional<String> schema, Executor worker) {
         this.registry = registry;
-        this.jobRows = jobRows;
+        this.pool = pool;
         this.updates = updates;
         this.worker = worker;
+        String prefix = schema.filter(s -> !s.isBlank()).map(s -> "\"" + s.replace("\"", "\"\"") + "\".").orElse("");
+        this.selectJobs = "SELECT id, name, repository_id, last_success_at FROM " + prefix + "job";
+        this.selectRepositories = "SELECT id, name, snapshot_count, size_bytes, observed_at FROM " + prefix
+                + "repository";
     }
 
     /** A job's gauge and the tags of all its meters. */
@@ -159,13 +170,25 @@ public class BackupMetrics {
     @Scheduled(every = "${asgard.backup.metrics.refresh-interval:30s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public Uni<Void> refresh() {
-        return Panache.withSession(() -> jobRows.getSession().chain(s -> s.createSelectionQuery(
-                "select id, name, repositoryId, lastSuccessAt from BackupJob", Object[].class).getResultList()
-                .chain(jobList -> s.createSelectionQuery("select id, name, snapshotCount, sizeBytes, observedAt "
-                        + "from BackupRepository", Object[].class).getResultList()
-                        .invoke(repositoryList -> apply(jobList, repositoryList)))))
+        // Plain SQL: a read-only projection needs no entity session, and no HQL parse on the event loop at start.
+        return pool.query(selectJobs).execute().map(BackupMetrics::rows)
+                .chain(jobList -> pool.query(selectRepositories).execute().map(BackupMetrics::rows)
+                        .invoke(repositoryList -> apply(jobList, repositoryList)))
                 .onFailure().invoke(e -> LOG.warnf("refreshing backup metrics failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private static List<Object[]> rows(RowSet<Row> rows) {
+        List<Object[]> list = new java.util.ArrayList<>(rows.size());
+        for (Row row : rows) {
+            Object[] values = new Object[row.size()];
+            for (int i = 0; i < values.length; i++) {
+                Object v = row.getValue(i);
+                values[i] = v instanceof OffsetDateTime t ? t.toInstant() : v;
+            }
+            list.add(values);
+        }
+        return list;
     }
 
     /**
@@ -273,7 +296,7 @@ public class BackupMetrics {
             UUID jobId = UUID.fromString(run.getJobId());
             if (!jobs.containsKey(jobId)) {
                 // A job created since the last refresh (outside the lock: the refresh takes it too).
-                VertxContextSupport.subscribeAndAwait(this::refresh);
+                refresh().await().indefinitely();
             }
             count(jobId, run, outcome, failure);
         } catch (Throwable e) {

@@ -38,7 +38,7 @@ class BackupMetricsTest {
     void setUp() {
         registry = new SimpleMeterRegistry();
         updates = new RunUpdates();
-        metrics = new BackupMetrics(registry, null, updates, Runnable::run);
+        metrics = new BackupMetrics(registry, null, updates, java.util.Optional.empty(), Runnable::run);
         metrics.onStart(null);
         metrics.apply(List.<Object[]> of(new Object[] { JOB, "nightly", REPO, null }), List.of());
     }
