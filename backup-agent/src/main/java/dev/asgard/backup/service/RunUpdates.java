@@ -35,6 +35,16 @@ public class RunUpdates {
     }
 
     /**
+     * Every change published in this agent, as it is published (hot: nothing is replayed to a late subscriber).
+     * A subscriber is called while the publisher waits, so it must return quickly.
+     *
+     * @return the stream of changes
+     */
+    public Multi<Run> changes() {
+        return processor;
+    }
+
+    /**
      * @param id the run
      * @param read reads the run from the database
      * @return the run now, then after every change, completing after its terminal state
