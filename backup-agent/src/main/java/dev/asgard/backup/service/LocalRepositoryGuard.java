@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -21,6 +22,7 @@ import dev.asgard.commons.error.AsgardException;
  * (or wrapped around) a lock-service client for agents that share repositories.
  */
 @ApplicationScoped
+@Typed(LocalRepositoryGuard.class)
 public class LocalRepositoryGuard implements RepositoryGuard {
 
     private final Map<UUID, ReentrantReadWriteLock> locks = new ConcurrentHashMap<>();

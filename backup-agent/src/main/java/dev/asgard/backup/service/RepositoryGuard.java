@@ -8,9 +8,9 @@ import java.util.function.Supplier;
  * exclusively; backups and restores share it. restic has its own locks inside the repository, but they only say
  * "busy" to whoever comes second; this guard lets Asgard decide who goes first, and across agents.
  *
- * <p>Today's implementation ({@link LocalRepositoryGuard}) guards within one agent process. The lock-service
- * client plugs in here (an exclusive or shared lock named after the repository, with a lease), so two agents
- * sharing a repository never collide; callers do not change.
+ * <p>The implementation ({@link AgentRepositoryGuard}) guards within the agent process ({@link LocalRepositoryGuard})
+ * and, when configured, across agents with a lock-service lock named after the repository, with a lease
+ * ({@link LockServiceGuard}).
  */
 public interface RepositoryGuard {
 

@@ -330,13 +330,18 @@ public class RunExecutor {
                         }
                     }, s -> onMessage(h, s), () -> h.cancelRequested, () -> h.shutdown));
         } catch (dev.asgard.commons.error.AsgardException e) {
-            if (!"REPOSITORY_BUSY".equals(e.reason())) {
+            if (!lockRefusal(e)) {
                 throw e;
             }
-            return new RestoreRunner.Outcome(failure("LOCK_UNAVAILABLE", e.getMessage(), "Another operation "
-                    + "(check, forget, prune, unlock) holds the repository; restore again when it is done.", false,
-                    null, h), null);
+            return new RestoreRunner.Outcome(failure("LOCK_UNAVAILABLE", e.detail(), e.hint().orElse("Another "
+                    + "operation (check, forget, prune, unlock) holds the repository; restore again when it is done."),
+                    false, null, h), null);
         }
+    }
+
+    /** @return whether the repository could not be held: busy, or the lock service unreachable (both transient) */
+    private static boolean lockRefusal(dev.asgard.commons.error.AsgardException e) {
+        return "REPOSITORY_BUSY".equals(e.reason()) || "LOCK_SERVICE_UNAVAILABLE".equals(e.reason());
     }
 
     private RunService.Finish backup(BackupRun run, Handle h) {
@@ -351,11 +356,12 @@ public class RunExecutor {
             f = guard.hold(ex.job().repositoryId, RepositoryGuard.Mode.SHARED, "backup " + run.id,
                     () -> backupHeld(run, h, ex));
         } catch (dev.asgard.commons.error.AsgardException e) {
-            if (!"REPOSITORY_BUSY".equals(e.reason())) {
+            if (!lockRefusal(e)) {
                 throw e;
             }
-            return failure("LOCK_UNAVAILABLE", e.getMessage(), "Another operation (check, forget, prune, unlock) "
-                    + "holds the repository; the retry policy tries again.", true, null, h);
+            return failure("LOCK_UNAVAILABLE", e.detail(), "REPOSITORY_BUSY".equals(e.reason())
+                    ? "Another operation (check, forget, prune, unlock) holds the repository; the retry policy tries "
+                            + "again." : e.hint().orElse("") + " The retry policy tries again.", true, null, h);
         }
         // Retention outside the shared hold: forget and prune need the repository to themselves.
         // Not when a shutdown is stopping runs: forget cannot be interrupted; the next backup applies the policy.
