@@ -64,8 +64,17 @@ public class MaintenanceRecorder {
      * @param report the check
      * @return the repository with its last check recorded
      */
-    @WithTransaction
     public Uni<BackupRepository> checkCompleted(CheckReport report) {
+        return checkCompleted(report, false);
+    }
+
+    /**
+     * @param report the check
+     * @param scheduled whether the check scheduler started it
+     * @return the repository with its last check recorded
+     */
+    @WithTransaction
+    public Uni<BackupRepository> checkCompleted(CheckReport report, boolean scheduled) {
         UUID id = UUID.fromString(report.repositoryId());
         Instant now = clock.instant();
         return repositories.findById(id)
@@ -77,7 +86,7 @@ public class MaintenanceRecorder {
                 })
                 .call(r -> events.publish(Topics.BACKUP_EVENTS, report.repositoryId(),
                         BackupEventMapper.CHECK_COMPLETED, report.repositoryId(),
-                        BackupEventMapper.checkCompleted(report, now)));
+                        BackupEventMapper.checkCompleted(report, now, scheduled)));
     }
 
     /**
