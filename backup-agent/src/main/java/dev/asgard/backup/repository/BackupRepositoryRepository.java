@@ -63,6 +63,19 @@ public class BackupRepositoryRepository implements PanacheRepositoryBase<BackupR
     }
 
     /**
+     * Records the last check without touching revision or update time: a check observes the repository, it does
+     * not change its settings (and a scheduled check must not make an administrator's expected revision stale).
+     *
+     * @param id the repository
+     * @param at when the check started
+     * @param outcome passed, errors_found or failed
+     * @return rows changed (0 when the repository was removed meanwhile)
+     */
+    public Uni<Integer> recordCheck(UUID id, Instant at, String outcome) {
+        return update("lastCheckAt = ?1, lastCheckOutcome = ?2 where id = ?3", at, outcome, id);
+    }
+
+    /**
      * Sets the next scheduled check without touching revision or update time: the scheduler's bookkeeping is not
      * a change an administrator made.
      *

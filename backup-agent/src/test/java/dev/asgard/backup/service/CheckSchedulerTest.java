@@ -109,6 +109,9 @@ class CheckSchedulerTest {
         assertTrue(planned.isAfter(Instant.now().minusSeconds(5)) && planned.isBefore(Instant.now().plusSeconds(3601)),
                 planned.toString());
 
+        Repository before = admin.getRepository(GetRepositoryRequest.newBuilder().setRepositoryId(id.toString())
+                .build()).getRepository();
+
         // Every agent was down for five hours (five hourly checks missed); two replicas tick at the same moment.
         Instant later = Instant.now().plus(Duration.ofHours(5));
         List<CheckReport> reports = new ArrayList<>();
@@ -137,6 +140,9 @@ class CheckSchedulerTest {
                 .build()).getRepository();
         assertEquals(CheckOutcome.CHECK_OUTCOME_PASSED, after.getState().getLastCheckOutcome());
         assertTrue(after.getState().hasLastCheckTime());
+        assertEquals(before.getRevision(), after.getRevision(),
+                "a check is an observation: an administrator's expected_revision stays valid");
+        assertEquals(before.getUpdateTime(), after.getUpdateTime());
         RestAssured.given().auth().oauth2(TestTokens.viewer()).get("/api/v1/repositories/" + id).then()
                 .statusCode(200).body("state.lastCheckOutcome", org.hamcrest.Matchers.equalTo("passed"))
                 .body("checkSchedule.cron", org.hamcrest.Matchers.equalTo("@hourly"));
