@@ -151,7 +151,11 @@ public class RepositoryService {
      */
     @WithTransaction
     public Uni<BackupRepository> update(UUID id, RepositoryChange change) {
-        return get(id).chain(r -> {
+        // The name is looked up before the repository is loaded: a query after the load would flush it once more
+        // (Hibernate always sees its JSON columns as changed) and bump the revision twice.
+        Uni<Boolean> taken = change.name() == null ? Uni.createFrom().item(false)
+                : repository.count("name = ?1 and id <> ?2", change.name(), id).map(n -> n > 0);
+        return taken.chain(isTaken -> get(id).chain(r -> {
             Target t = target(r, change);
             if (change.expectedRevision() != null && change.expectedRevision() != r.revision) {
                 return Uni.createFrom().failure(AsgardException.aborted("REPOSITORY_REVISION_MISMATCH",
@@ -159,11 +163,8 @@ public class RepositoryService {
                         .withHint("Read the repository again, apply your change to it and send it with its "
                                 + "current revision."));
             }
-            Uni<Boolean> taken = t.name().equals(r.name) ? Uni.createFrom().item(false)
-                    : repository.nameTaken(t.name());
-            return taken.chain(isTaken -> isTaken ? Uni.createFrom().failure(nameTaken(t.name()))
-                    : Uni.createFrom().item(() -> apply(r, t)));
-        });
+            return isTaken ? Uni.createFrom().failure(nameTaken(t.name())) : Uni.createFrom().item(() -> apply(r, t));
+        }));
     }
 
     /**

@@ -164,7 +164,7 @@ class RepositoryGrpcTest {
         assertEquals(created.getUrl(), updated.getUrl(), "fields outside the mask stay");
         assertTrue(updated.getCheckReadData(), "fields outside the mask stay");
         assertTrue(updated.getState().getInitialized(), "the state stays while the location stays");
-        assertTrue(updated.getRevision() > revision);
+        assertEquals(revision + 1, updated.getRevision(), "one change, one revision");
         assertTrue(updated.getUpdateTime().getSeconds() >= created.getUpdateTime().getSeconds());
 
         // With the refresh, restic is asked (with the stored password, which still opens the repository).
