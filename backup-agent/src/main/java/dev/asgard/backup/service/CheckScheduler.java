@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import dev.asgard.backup.config.CheckConfig;
 import dev.asgard.backup.entity.BackupRepository;
 import dev.asgard.backup.repository.BackupRepositoryRepository;
+import dev.asgard.commons.error.AsgardException;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -26,13 +27,17 @@ import io.smallrye.mutiny.Uni;
  *
  * <p>Missed checks: the next time is planned from now, not from the missed one, so however long every agent was
  * down, a due check runs once when one comes back. The claim is made before the check runs: if the agent dies
- * during a check, that due time is spent and the next planned check comes at its usual time.
+ * during a check, that due time is spent and the next planned check comes at its usual time. A repository busy
+ * with another operation ({@code REPOSITORY_BUSY}, say a long backup) is not skipped: its check is due again a
+ * minute later.
  */
 @ApplicationScoped
 public class CheckScheduler {
 
     private static final Logger LOG = Logger.getLogger(CheckScheduler.class);
     private static final int BATCH = 20;
+    /** How soon a check that found its repository busy is due again. */
+    static final java.time.Duration BUSY_RETRY = java.time.Duration.ofMinutes(1);
 
     private final BackupRepositoryRepository repositories;
     private final MaintenanceService maintenance;
@@ -80,13 +85,28 @@ public class CheckScheduler {
             for (Claimed c : claimed) {
                 chain = chain.chain(() -> maintenance.check(c.id(), c.readData(), c.readData() ? c.subset() : null,
                         true)
-                        .invoke(reports::add)
+                        .invoke(reports::add).replaceWithVoid()
+                        .onFailure(CheckScheduler::busy).recoverWithUni(e -> {
+                            LOG.infof("repository %s (%s) is busy; its scheduled check is due again in %s", c.name(),
+                                    c.id(), BUSY_RETRY);
+                            return retryAt(c.id(), now.plus(BUSY_RETRY));
+                        })
                         .onFailure().invoke(e -> LOG.warnf("scheduled check of repository %s (%s) did not run: %s",
                                 c.name(), c.id(), e.getMessage()))
                         .onFailure().recoverWithNull().replaceWithVoid());
             }
             return chain.map(ignored -> reports);
         });
+    }
+
+    private static boolean busy(Throwable e) {
+        return e instanceof AsgardException a && "REPOSITORY_BUSY".equals(a.reason());
+    }
+
+    /** Brings the next check forward to {@code at}, unless the schedule was removed (or moved earlier) meanwhile. */
+    @WithTransaction
+    Uni<Void> retryAt(UUID id, Instant at) {
+        return repositories.update("nextCheckAt = ?1 where id = ?2 and nextCheckAt > ?1", at, id).replaceWithVoid();
     }
 
     /** A repository claimed for a check, with the check's settings as they were at the claim. */

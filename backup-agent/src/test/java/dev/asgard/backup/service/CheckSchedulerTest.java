@@ -81,6 +81,9 @@ class CheckSchedulerTest {
     @Inject
     RepositoryService service;
 
+    @Inject
+    RepositoryGuard guard;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
@@ -180,6 +183,40 @@ class CheckSchedulerTest {
         Instant muchLater = later.plus(Duration.ofDays(30));
         List<CheckReport> none = VertxContextSupport.subscribeAndAwait(() -> scheduler.checkDue(muchLater));
         assertTrue(none.stream().noneMatch(r -> r.repositoryId().equals(id.toString())), none.toString());
+    }
+
+    @Test
+    void aCheckThatFindsItsRepositoryBusyIsDueAgainAMinuteLaterAndThenRuns() throws Throwable {
+        Repository repo = repository(Schedule.newBuilder().setCron("@daily").build(), true);
+        UUID id = UUID.fromString(repo.getRepositoryId());
+        Instant later = Instant.now().plus(Duration.ofDays(2)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // A long backup holds the repository (shared); the check needs it alone.
+        Thread backup = new Thread(() -> guard.hold(id, RepositoryGuard.Mode.SHARED, "backup", () -> {
+            held.countDown();
+            try {
+                return release.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }));
+        backup.start();
+        try {
+            assertTrue(held.await(30, TimeUnit.SECONDS));
+            List<CheckReport> busy = VertxContextSupport.subscribeAndAwait(() -> scheduler.checkDue(later));
+            assertTrue(busy.stream().noneMatch(r -> r.repositoryId().equals(id.toString())), busy.toString());
+            assertEquals(later.plus(CheckScheduler.BUSY_RETRY), stored(id).nextCheckAt, "not skipped: due again soon");
+        } finally {
+            release.countDown();
+            backup.join(30_000);
+        }
+        List<CheckReport> reports = VertxContextSupport.subscribeAndAwait(
+                () -> scheduler.checkDue(later.plus(CheckScheduler.BUSY_RETRY)));
+        assertEquals(List.of(CheckReport.Outcome.PASSED), reports.stream()
+                .filter(r -> r.repositoryId().equals(id.toString())).map(CheckReport::outcome).toList());
+        assertTrue(stored(id).nextCheckAt.isAfter(later.plus(CheckScheduler.BUSY_RETRY)));
     }
 
     private Repository repository(Schedule schedule, boolean init) throws Exception {
