@@ -1,19 +1,13 @@
 package dev.asgard.backup.service;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.asgard.backup.entity.BackupRepository;
 import dev.asgard.backup.entity.BackupRepository.Backend;
@@ -21,7 +15,6 @@ import dev.asgard.backup.repository.BackupRepositoryRepository;
 import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.rest.dto.CreateRepositoryRequest;
 import dev.asgard.backup.rest.dto.UpdateRepositoryRequest;
-import dev.asgard.backup.secrets.SecretBox;
 import dev.asgard.commons.error.AsgardException;
 import dev.asgard.commons.error.Validation;
 import dev.asgard.commons.paging.Page;
@@ -38,17 +31,15 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class RepositoryService {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final BackupRepositoryRepository repository;
-    private final SecretBox box;
+    private final RepositorySecretStore secrets;
     private final PageTokenCodec pageTokens;
     private final Clock clock;
 
-    public RepositoryService(BackupRepositoryRepository repository, SecretBox box, PageTokenCodec pageTokens,
-            Clock clock) {
+    public RepositoryService(BackupRepositoryRepository repository, RepositorySecretStore secrets,
+            PageTokenCodec pageTokens, Clock clock) {
         this.repository = repository;
-        this.box = box;
+        this.secrets = secrets;
         this.pageTokens = pageTokens;
         this.clock = clock;
     }
@@ -120,8 +111,8 @@ public class RepositoryService {
             r.checkReadData = readData;
             r.checkReadDataSubset = subset;
             applySchedule(r, schedule, now);
-            sealPassword(r, request.password());
-            sealSecrets(r, request.backendSecrets());
+            secrets.sealPassword(r, request.password());
+            secrets.sealSecrets(r, request.backendSecrets());
             return repository.persist(r);
         });
     }
@@ -179,9 +170,9 @@ public class RepositoryService {
     public Uni<ResticRepo> preview(UUID id, RepositoryChange change) {
         return get(id).map(r -> {
             Target t = target(r, change);
-            String password = t.password() != null ? t.password() : toResticRepo(r).password();
-            Map<String, String> secrets = t.secrets() != null ? t.secrets() : openSecrets(r);
-            return new ResticRepo(t.url(), password, secrets, t.options());
+            String password = t.password() != null ? t.password() : secrets.openPassword(r);
+            Map<String, String> credentials = t.secrets() != null ? t.secrets() : secrets.openSecrets(r);
+            return new ResticRepo(t.url(), password, credentials, t.options());
         });
     }
 
@@ -215,29 +206,29 @@ public class RepositoryService {
         if (c.password() != null) {
             RepositoryValidation.password(v, "password", c.password());
         }
-        Map<String, String> secrets = null;
+        Map<String, String> merged = null;
         if (c.backendSecrets() != null || !c.removeBackendSecrets().isEmpty() || backend != stored) {
-            Map<String, String> current = openSecrets(r);
-            secrets = new TreeMap<>(c.replaceBackendSecrets() && c.backendSecrets() != null ? Map.of() : current);
+            Map<String, String> current = secrets.openSecrets(r);
+            merged = new TreeMap<>(c.replaceBackendSecrets() && c.backendSecrets() != null ? Map.of() : current);
             if (c.backendSecrets() != null) {
-                secrets.putAll(c.backendSecrets());
+                merged.putAll(c.backendSecrets());
             }
             for (int i = 0; i < c.removeBackendSecrets().size(); i++) {
                 String name = c.removeBackendSecrets().get(i);
                 if (c.backendSecrets() != null && c.backendSecrets().containsKey(name)) {
                     v.add("removeBackendSecrets[" + i + "]", "'" + name + "' is also set in backendSecrets");
-                } else if (secrets.remove(name) == null) {
+                } else if (merged.remove(name) == null) {
                     v.add("removeBackendSecrets[" + i + "]", "no backend secret named '" + name + "' is stored");
                 }
             }
-            RepositoryValidation.secrets(v, backend, secrets);
+            RepositoryValidation.secrets(v, backend, merged);
         }
         v.throwIfInvalid();
         return new Target(c.name() != null ? c.name() : r.name,
                 c.description() != null ? c.description() : r.description, backend, url,
                 c.backendOptions() != null ? new LinkedHashMap<>(c.backendOptions()) : r.backendOptions,
                 c.labels() != null ? new TreeMap<>(c.labels()) : r.labels, schedule, readData, subset, c.password(),
-                secrets);
+                merged);
     }
 
     private BackupRepository apply(BackupRepository r, Target t) {
@@ -259,10 +250,10 @@ public class RepositoryService {
             applySchedule(r, t.schedule(), now);
         }
         if (t.password() != null) {
-            sealPassword(r, t.password());
+            secrets.sealPassword(r, t.password());
         }
         if (t.secrets() != null) {
-            sealSecrets(r, t.secrets());
+            secrets.sealSecrets(r, t.secrets());
         }
         r.updatedAt = now;
         return r;
@@ -364,21 +355,7 @@ public class RepositoryService {
     }
 
     ResticRepo toResticRepo(BackupRepository r) {
-        String password = new String(box.open(r.passwordContext(), r.passwordCiphertext), StandardCharsets.UTF_8);
-        return new ResticRepo(r.url, password, openSecrets(r), r.backendOptions);
-    }
-
-    private Map<String, String> openSecrets(BackupRepository r) {
-        if (r.secretsCiphertext == null) {
-            return Map.of();
-        }
-        try {
-            return JSON.readValue(box.open(r.secretsContext(), r.secretsCiphertext),
-                    new TypeReference<Map<String, String>>() {
-                    });
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("stored backend secrets of repository " + r.id + " are not a map");
-        }
+        return new ResticRepo(r.url, secrets.openPassword(r), secrets.openSecrets(r), r.backendOptions);
     }
 
     /**
@@ -395,23 +372,4 @@ public class RepositoryService {
             return r;
         });
     }
-
-    private void sealPassword(BackupRepository r, String password) {
-        r.passwordCiphertext = box.seal(r.passwordContext(), password.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void sealSecrets(BackupRepository r, Map<String, String> secrets) {
-        if (secrets == null || secrets.isEmpty()) {
-            r.secretsCiphertext = null;
-            r.secretNames = new String[0];
-            return;
-        }
-        try {
-            r.secretsCiphertext = box.seal(r.secretsContext(), JSON.writeValueAsBytes(new TreeMap<>(secrets)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode backend secrets", e);
-        }
-        r.secretNames = new TreeMap<>(secrets).keySet().toArray(String[]::new);
-    }
-
 }
