@@ -1,8 +1,11 @@
 package dev.asgard.backup.entity;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.persistence.Column;
@@ -13,6 +16,8 @@ import jakarta.persistence.Version;
 
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
+
+import dev.asgard.backup.domain.Schedule;
 
 /** A restic repository (table {@code repository}). Secrets are held only as ciphertext. */
 @Entity
@@ -88,6 +93,69 @@ public class BackupRepository {
 
     @Column(name = "last_check_outcome")
     public String lastCheckOutcome;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public Map<String, String> labels = new LinkedHashMap<>();
+
+    /** The idempotency key of the CreateRepository call that added it, or null. */
+    @Column(name = "request_id", unique = true)
+    public String requestId;
+
+    @Column(name = "check_cron")
+    public String checkCron;
+
+    @Column(name = "check_interval_ms")
+    public Long checkIntervalMs;
+
+    @Column(name = "check_time_zone", nullable = false)
+    public String checkTimeZone = "UTC";
+
+    @Column(name = "check_jitter_ms", nullable = false)
+    public long checkJitterMs;
+
+    /** Start of an interval schedule's grid: when the schedule was last set. */
+    @Column(name = "check_anchor_at")
+    public Instant checkAnchorAt;
+
+    @Column(name = "check_read_data", nullable = false)
+    public boolean checkReadData;
+
+    @Column(name = "check_read_data_subset", nullable = false)
+    public String checkReadDataSubset = "";
+
+    /** The next scheduled check; written by the service when the schedule changes and by the check scheduler. */
+    @Column(name = "next_check_at")
+    public Instant nextCheckAt;
+
+    /** @return when the repository is checked by itself; empty for checks on demand only */
+    public Optional<Schedule> checkSchedule() {
+        if (checkCron != null) {
+            return Optional.of(Schedule.cron(checkCron, ZoneId.of(checkTimeZone)));
+        }
+        if (checkIntervalMs != null) {
+            return Optional.of(Schedule.every(Duration.ofMillis(checkIntervalMs),
+                    checkAnchorAt == null ? createdAt : checkAnchorAt));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Plans the next scheduled check: the schedule's first time strictly after {@code now}, delayed at random by
+     * up to the jitter. Planning from now (not from the missed due time) is what makes a check missed during a
+     * downtime run once, not once per missed time.
+     *
+     * @param now the time now
+     * @return when the next check is due, or null without a schedule
+     */
+    public Instant nextCheckAfter(Instant now) {
+        Optional<Instant> next = checkSchedule().flatMap(s -> s.nextAfter(now));
+        if (next.isEmpty()) {
+            return null;
+        }
+        long jitter = checkJitterMs <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(checkJitterMs + 1);
+        return next.get().plusMillis(jitter);
+    }
 
     /** @return associated data of the password ciphertext */
     public String passwordContext() {

@@ -24,8 +24,12 @@ import dev.asgard.proto.backup.v1.CheckRepositoryRequest;
 import dev.asgard.proto.backup.v1.CheckRepositoryResponse;
 import dev.asgard.proto.backup.v1.CreateJobRequest;
 import dev.asgard.proto.backup.v1.CreateJobResponse;
+import dev.asgard.proto.backup.v1.CreateRepositoryRequest;
+import dev.asgard.proto.backup.v1.CreateRepositoryResponse;
 import dev.asgard.proto.backup.v1.DeleteJobRequest;
 import dev.asgard.proto.backup.v1.DeleteJobResponse;
+import dev.asgard.proto.backup.v1.DeleteRepositoryRequest;
+import dev.asgard.proto.backup.v1.DeleteRepositoryResponse;
 import dev.asgard.proto.backup.v1.DiffSnapshotsRequest;
 import dev.asgard.proto.backup.v1.DiffSnapshotsResponse;
 import dev.asgard.proto.backup.v1.ForgetByPolicyRequest;
@@ -34,15 +38,21 @@ import dev.asgard.proto.backup.v1.ForgetSnapshotRequest;
 import dev.asgard.proto.backup.v1.ForgetSnapshotResponse;
 import dev.asgard.proto.backup.v1.GetJobRequest;
 import dev.asgard.proto.backup.v1.GetJobResponse;
+import dev.asgard.proto.backup.v1.GetRepositoryRequest;
+import dev.asgard.proto.backup.v1.GetRepositoryResponse;
 import dev.asgard.proto.backup.v1.GetRepositoryStatsRequest;
 import dev.asgard.proto.backup.v1.GetRepositoryStatsResponse;
 import dev.asgard.proto.backup.v1.GetRunRequest;
 import dev.asgard.proto.backup.v1.GetRunResponse;
 import dev.asgard.proto.backup.v1.GetSnapshotRequest;
 import dev.asgard.proto.backup.v1.GetSnapshotResponse;
+import dev.asgard.proto.backup.v1.InitRepositoryRequest;
+import dev.asgard.proto.backup.v1.InitRepositoryResponse;
 import dev.asgard.proto.backup.v1.Job;
 import dev.asgard.proto.backup.v1.ListJobsRequest;
 import dev.asgard.proto.backup.v1.ListJobsResponse;
+import dev.asgard.proto.backup.v1.ListRepositoriesRequest;
+import dev.asgard.proto.backup.v1.ListRepositoriesResponse;
 import dev.asgard.proto.backup.v1.ListRunsRequest;
 import dev.asgard.proto.backup.v1.ListRunsResponse;
 import dev.asgard.proto.backup.v1.ListSnapshotsRequest;
@@ -56,6 +66,8 @@ import dev.asgard.proto.backup.v1.UnlockRepositoryRequest;
 import dev.asgard.proto.backup.v1.UnlockRepositoryResponse;
 import dev.asgard.proto.backup.v1.UpdateJobRequest;
 import dev.asgard.proto.backup.v1.UpdateJobResponse;
+import dev.asgard.proto.backup.v1.UpdateRepositoryRequest;
+import dev.asgard.proto.backup.v1.UpdateRepositoryResponse;
 import dev.asgard.proto.backup.v1.WatchRunRequest;
 import dev.asgard.proto.backup.v1.WatchRunResponse;
 import dev.asgard.proto.backup.v1.RestoreRequest;
@@ -73,10 +85,10 @@ import io.smallrye.mutiny.Uni;
  * with asgard-viewer or asgard-admin, the rest asgard-admin (commons {@code AdminGrpcInterceptor}); the
  * administrator's name is recorded as who started or cancelled a run.
  *
- * <p>Implemented: jobs (Create/Get/List/Update/Delete), runs (StartRun, GetRun, ListRuns, WatchRun, CancelRun),
- * snapshots (List, Get, Browse, Diff, Forget, ForgetByPolicy), Restore, and maintenance (Check, Unlock, GetRepositoryStats),
- * the last two delegated to {@link SnapshotGrpcHandlers}. The other RPCs answer {@code UNIMPLEMENTED} (the
- * generated default) until their slice lands.
+ * <p>Implemented: repositories (Create/Get/List/Update/Delete/Init, delegated to {@link RepositoryGrpcHandlers}),
+ * jobs (Create/Get/List/Update/Delete), runs (StartRun, GetRun, ListRuns, WatchRun, CancelRun), Restore, snapshots
+ * (List, Get, Browse, Diff, Forget, ForgetByPolicy) and maintenance (Check, Unlock, GetRepositoryStats), the last two
+ * delegated to {@link SnapshotGrpcHandlers}: every RPC of the contract.
  */
 @GrpcService
 public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImplBase {
@@ -91,11 +103,14 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
     private final RunUpdates updates;
     private final RunMapper runMapper;
     private final SnapshotGrpcHandlers snapshots;
+    private final RepositoryGrpcHandlers repositories;
     private final RestoreService restores;
 
     public BackupGrpcService(JobService jobs, JobProtoMapper jobMapper, RunService runs, RunExecutor executor,
-            RunUpdates updates, RunMapper runMapper, SnapshotGrpcHandlers snapshots, RestoreService restores) {
+            RunUpdates updates, RunMapper runMapper, SnapshotGrpcHandlers snapshots,
+            RepositoryGrpcHandlers repositories, RestoreService restores) {
         this.snapshots = snapshots;
+        this.repositories = repositories;
         this.restores = restores;
         this.jobs = jobs;
         this.jobMapper = jobMapper;
@@ -103,6 +118,42 @@ public class BackupGrpcService extends MutinyBackupServiceGrpc.BackupServiceImpl
         this.executor = executor;
         this.updates = updates;
         this.runMapper = runMapper;
+    }
+
+    /** Adds a repository (same rules as REST); request_id makes a retry return the first result. */
+    @Override
+    public Uni<CreateRepositoryResponse> createRepository(CreateRepositoryRequest request) {
+        return repositories.createRepository(request);
+    }
+
+    /** Returns a repository, optionally refreshing its state from the backend first. */
+    @Override
+    public Uni<GetRepositoryResponse> getRepository(GetRepositoryRequest request) {
+        return repositories.getRepository(request);
+    }
+
+    /** Lists repositories by name, optionally of one backend. */
+    @Override
+    public Uni<ListRepositoriesResponse> listRepositories(ListRepositoriesRequest request) {
+        return repositories.listRepositories(request);
+    }
+
+    /** Updates the fields named in update_mask and the secrets given; a new password is verified first. */
+    @Override
+    public Uni<UpdateRepositoryResponse> updateRepository(UpdateRepositoryRequest request) {
+        return repositories.updateRepository(request);
+    }
+
+    /** Removes a repository from Asgard (its data stays); refused while jobs use it. */
+    @Override
+    public Uni<DeleteRepositoryResponse> deleteRepository(DeleteRepositoryRequest request) {
+        return repositories.deleteRepository(request);
+    }
+
+    /** Runs {@code restic init} at the repository's location. */
+    @Override
+    public Uni<InitRepositoryResponse> initRepository(InitRepositoryRequest request) {
+        return repositories.initRepository(request);
     }
 
     /** Creates a job from the given fields (same rules as REST). */

@@ -44,8 +44,18 @@ public final class BackupEventMapper {
      * @return the event
      */
     public static RepositoryCheckCompleted checkCompleted(CheckReport report, Instant at) {
+        return checkCompleted(report, at, false);
+    }
+
+    /**
+     * @param report the check
+     * @param at when it finished
+     * @param scheduled whether the check scheduler started it
+     * @return the event
+     */
+    public static RepositoryCheckCompleted checkCompleted(CheckReport report, Instant at, boolean scheduled) {
         return RepositoryCheckCompleted.newBuilder().setRepositoryId(report.repositoryId())
-                .setChangeTime(timestamp(at)).setResult(checkResult(report)).setScheduled(false).build();
+                .setChangeTime(timestamp(at)).setResult(checkResult(report)).setScheduled(scheduled).build();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.asgard.backup.mapping;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,6 +8,7 @@ import java.util.TreeMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.asgard.backup.entity.BackupRepository;
+import dev.asgard.backup.rest.dto.CheckScheduleSpec;
 import dev.asgard.backup.rest.dto.RepositoryStateView;
 import dev.asgard.backup.rest.dto.RepositoryView;
 
@@ -24,6 +26,16 @@ public class RepositoryMapper {
                 r.passwordCiphertext != null, List.of(r.secretNames),
                 new RepositoryStateView(r.initialized, r.reachable, r.locked, r.lockCount, r.sizeBytes,
                         r.snapshotCount, r.lastError, r.observedAt, r.lastCheckAt, r.lastCheckOutcome),
-                r.createdAt, r.updatedAt, r.revision);
+                r.createdAt, r.updatedAt, r.revision, new TreeMap<>(r.labels), checkSchedule(r), r.checkReadData,
+                r.checkReadDataSubset, r.nextCheckAt);
+    }
+
+    private static CheckScheduleSpec checkSchedule(BackupRepository r) {
+        if (r.checkCron == null && r.checkIntervalMs == null) {
+            return null;
+        }
+        return new CheckScheduleSpec(r.checkCron,
+                r.checkIntervalMs == null ? null : Duration.ofMillis(r.checkIntervalMs).toString(), r.checkTimeZone,
+                r.checkJitterMs == 0 ? null : Duration.ofMillis(r.checkJitterMs).toString());
     }
 }

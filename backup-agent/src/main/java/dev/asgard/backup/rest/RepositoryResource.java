@@ -7,6 +7,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -25,6 +26,7 @@ import dev.asgard.backup.rest.dto.CreateRepositoryRequest;
 import dev.asgard.backup.rest.dto.RepositoryPage;
 import dev.asgard.backup.rest.dto.RepositoryView;
 import dev.asgard.backup.rest.dto.UpdateRepositoryRequest;
+import dev.asgard.backup.service.RepositoryChange;
 import dev.asgard.backup.service.RepositoryOperations;
 import dev.asgard.backup.service.RepositoryService;
 import dev.asgard.commons.error.AsgardException;
@@ -52,14 +54,21 @@ public class RepositoryResource {
         this.mapper = mapper;
     }
 
-    /** Adds a repository; {@code init} creates it in the storage if it does not exist yet. */
+    /**
+     * Adds a repository; {@code init} creates it in the storage if it does not exist yet. An
+     * {@code Idempotency-Key} header makes retries of this request return the repository the first one added.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Add a repository", description = "The password and backend secrets are write-only.")
-    public Uni<Response> create(CreateRepositoryRequest body) {
+    public Uni<Response> create(@HeaderParam("Idempotency-Key") String key, CreateRepositoryRequest body) {
         requireBody(body);
-        return service.create(body).map(r -> Response.created(URI.create("/api/v1/repositories/" + r.id))
+        if (key != null && (key.isBlank() || key.length() > 128)) {
+            throw AsgardException.invalidArgument("INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 128 characters.");
+        }
+        return service.create(body, key).map(r -> Response.created(URI.create("/api/v1/repositories/" + r.id))
                 .entity(mapper.toView(r)).build());
     }
 
@@ -82,16 +91,20 @@ public class RepositoryResource {
         return service.get(parseId(id)).map(mapper::toView);
     }
 
-    /** Changes a repository: absent fields stay; backendSecrets, when present, replaces all credentials. */
+    /**
+     * Changes a repository: absent fields stay; backendSecrets, when present, replaces all credentials. With
+     * If-Match (the repository's revision), only if nobody changed it meanwhile.
+     */
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Change a repository")
-    public Uni<RepositoryView> update(@PathParam("id") String id, UpdateRepositoryRequest body) {
+    public Uni<RepositoryView> update(@PathParam("id") String id, @HeaderParam("If-Match") String ifMatch,
+            UpdateRepositoryRequest body) {
         UUID uuid = parseId(id);
         requireBody(body);
-        return service.update(uuid, body).map(mapper::toView);
+        return service.update(uuid, RepositoryChange.of(body, revision(ifMatch))).map(mapper::toView);
     }
 
     /** Removes the repository from backup-agent; the data in the storage stays. */
@@ -119,6 +132,20 @@ public class RepositoryResource {
     @Operation(summary = "Refresh the repository's state (reachable, locked, size, snapshots)")
     public Uni<RepositoryView> refresh(@PathParam("id") String id) {
         return operations.refresh(parseId(id)).map(mapper::toView);
+    }
+
+    private static Long revision(String ifMatch) {
+        if (ifMatch == null || ifMatch.isBlank() || ifMatch.strip().equals("*")) {
+            return null;
+        }
+        String s = ifMatch.strip();
+        s = (s.startsWith("W/") ? s.substring(2) : s).replace("\"", "");
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw AsgardException.invalidArgument("INVALID_IF_MATCH", "If-Match '%s' is not a repository revision.",
+                    ifMatch).withHint("Send the revision of a GET of the repository, such as \"3\".");
+        }
     }
 
     private static void requireBody(Object body) {

@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.asgard.backup.entity.BackupRepository;
 import dev.asgard.backup.mapping.BackupEventMapper;
 import dev.asgard.backup.repository.BackupRepositoryRepository;
 import dev.asgard.backup.restic.ResticSnapshot;
@@ -62,22 +61,28 @@ public class MaintenanceRecorder {
 
     /**
      * @param report the check
-     * @return the repository with its last check recorded
+     * @return done
+     */
+    public Uni<Void> checkCompleted(CheckReport report) {
+        return checkCompleted(report, false);
+    }
+
+    /**
+     * Records the last check on the repository (an observation: revision and update time stay) and announces it.
+     *
+     * @param report the check
+     * @param scheduled whether the check scheduler started it
+     * @return done
      */
     @WithTransaction
-    public Uni<BackupRepository> checkCompleted(CheckReport report) {
+    public Uni<Void> checkCompleted(CheckReport report, boolean scheduled) {
         UUID id = UUID.fromString(report.repositoryId());
         Instant now = clock.instant();
-        return repositories.findById(id)
-                .invoke(r -> {
-                    if (r != null) {
-                        r.lastCheckAt = report.startTime();
-                        r.lastCheckOutcome = report.outcome().value();
-                    }
-                })
-                .call(r -> events.publish(Topics.BACKUP_EVENTS, report.repositoryId(),
+        return repositories.recordCheck(id, report.startTime(), report.outcome().value())
+                .call(ignored -> events.publish(Topics.BACKUP_EVENTS, report.repositoryId(),
                         BackupEventMapper.CHECK_COMPLETED, report.repositoryId(),
-                        BackupEventMapper.checkCompleted(report, now)));
+                        BackupEventMapper.checkCompleted(report, now, scheduled)))
+                .replaceWithVoid();
     }
 
     /**

@@ -56,6 +56,19 @@ public class MaintenanceService {
      * @return the report
      */
     public Uni<CheckReport> check(UUID repositoryId, boolean readData, String readDataSubset) {
+        return check(repositoryId, readData, readDataSubset, false);
+    }
+
+    /**
+     * As {@link #check(UUID, boolean, String)}, saying in the event whether the schedule started it.
+     *
+     * @param repositoryId the repository
+     * @param readData whether to read pack data
+     * @param readDataSubset the subset to read
+     * @param scheduled whether the check scheduler started it (rather than an administrator)
+     * @return the report
+     */
+    public Uni<CheckReport> check(UUID repositoryId, boolean readData, String readDataSubset, boolean scheduled) {
         Validation v = Validation.create();
         SnapshotValidation.readDataSubset(v, readDataSubset);
         v.throwIfInvalid();
@@ -64,7 +77,7 @@ public class MaintenanceService {
         Instant start = clock.instant();
         return snapshots.run(repositoryId, repo -> guard.hold(repositoryId, RepositoryGuard.Mode.EXCLUSIVE, "check",
                 () -> report(repositoryId, restic.check(repo, read ? subset : null), read, subset, start)))
-                .call(recorder::checkCompleted);
+                .call(report -> recorder.checkCompleted(report, scheduled));
     }
 
     private static CheckReport report(UUID repositoryId, ResticCheck c, boolean read, String subset, Instant start) {

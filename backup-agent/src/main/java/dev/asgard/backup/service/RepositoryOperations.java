@@ -68,6 +68,46 @@ public class RepositoryOperations {
                 .chain(observation -> repositories.recordState(id, observation));
     }
 
+    /**
+     * Changes a repository; with {@link RepositoryChange#verifyPassword()} a new password is first tried on the
+     * repository (as it will be after the change) and stored only if it opens it. A location where no
+     * repository exists yet cannot refute a password, so there the password is stored as given.
+     *
+     * @param id the repository
+     * @param change the change
+     * @return the repository after the change
+     * @throws AsgardException as {@link RepositoryService#update(UUID, RepositoryChange)}; INVALID_ARGUMENT
+     *         {@code WRONG_REPOSITORY_PASSWORD} when the password does not open the repository; UNAVAILABLE or
+     *         FAILED_PRECONDITION when restic could not try it. Nothing is changed then.
+     */
+    public Uni<BackupRepository> update(UUID id, RepositoryChange change) {
+        if (!change.verifyPassword() || change.password() == null) {
+            return repositories.update(id, change);
+        }
+        return repositories.preview(id, change)
+                .chain(repo -> Offload.blocking(() -> verifyPassword(repo)))
+                .chain(() -> repositories.update(id, change));
+    }
+
+    private Void verifyPassword(ResticRepo repo) {
+        try {
+            restic.lockIds(repo);
+            return null;
+        } catch (ResticException e) {
+            if (e.outcome() == ResticOutcome.REPOSITORY_NOT_FOUND) {
+                return null;
+            }
+            if (e.outcome() == ResticOutcome.WRONG_PASSWORD) {
+                throw AsgardException.invalidArgument("WRONG_REPOSITORY_PASSWORD",
+                        "The new password does not open the repository.")
+                        .withViolation("password", "does not open the repository at its location")
+                        .withHint("Send the repository's actual password; to change the password inside the "
+                                + "repository, use restic key passwd first.");
+            }
+            throw toException(e.result());
+        }
+    }
+
     private record InitOutcome(RepositoryObservation observation, AsgardException failure) {
     }
 

@@ -1,11 +1,16 @@
 package dev.asgard.backup.service;
 
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import dev.asgard.backup.domain.Schedule;
 import dev.asgard.backup.entity.BackupRepository.Backend;
+import dev.asgard.backup.rest.dto.CheckScheduleSpec;
 import dev.asgard.commons.error.Validation;
 
 /** Input rules of repositories; each broken rule becomes a field violation that says what to fix. */
@@ -17,9 +22,16 @@ public final class RepositoryValidation {
     static final int MAX_PASSWORD = 1024;
     static final int MAX_SECRET_VALUE = 8192;
     static final int MAX_ENTRIES = 32;
+    static final int MAX_LABELS = 64;
+    static final int MAX_REQUEST_ID = 128;
+    static final Duration MAX_JITTER = Duration.ofHours(1);
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern SECRET_NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,127}");
+    // Label syntax of devices (registry-service Labels): [prefix/]name, values empty or like a name.
+    private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    private static final Pattern LABEL_PREFIX = Pattern.compile(
+            "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*");
     private static final Pattern OPTION_KEY = Pattern.compile("[a-z0-9]+(\\.[a-z0-9-]+)+");
     // sftp:user@host:/path, sftp:host:path, sftp://user@host[:port]//path
     private static final Pattern SFTP = Pattern.compile("sftp:(//)?([A-Za-z0-9._-]+@)?[A-Za-z0-9.\\[\\]:_-]+:?/?.*");
@@ -179,5 +191,122 @@ public final class RepositoryValidation {
      */
     static void description(Validation v, String description) {
         v.maxLength("description", description, MAX_DESCRIPTION);
+    }
+
+    /**
+     * @param v violations
+     * @param labels the labels (same syntax as device labels)
+     */
+    static void labels(Validation v, Map<String, String> labels) {
+        Map<String, String> l = labels == null ? Map.of() : labels;
+        v.check(l.size() <= MAX_LABELS, "labels", "at most " + MAX_LABELS + " labels");
+        l.forEach((key, value) -> {
+            String field = "labels." + key;
+            if (!labelKey(key)) {
+                v.add(field, "label key must be [prefix/]name: name up to 63 characters of letters, digits, '-', '_', "
+                        + "'.', starting and ending with a letter or digit; prefix a DNS subdomain up to 253 characters");
+            } else if (value == null || !(value.isEmpty() || LABEL_NAME.matcher(value).matches())) {
+                v.add(field, "label value must be empty or up to 63 characters of letters, digits, '-', '_', '.', "
+                        + "starting and ending with a letter or digit");
+            }
+        });
+    }
+
+    private static boolean labelKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        int slash = key.indexOf('/');
+        if (slash < 0) {
+            return LABEL_NAME.matcher(key).matches();
+        }
+        String prefix = key.substring(0, slash);
+        return prefix.length() <= 253 && LABEL_PREFIX.matcher(prefix).matches()
+                && LABEL_NAME.matcher(key.substring(slash + 1)).matches();
+    }
+
+    /**
+     * A check schedule as stored: one of cron and interval, or neither (no scheduled checks).
+     *
+     * @param cron the cron expression, or null
+     * @param intervalMs the interval, or null
+     * @param timeZone the zone of the cron expression
+     * @param jitterMs random delay up to this much, 0 for none
+     */
+    record CheckPlan(String cron, Long intervalMs, String timeZone, long jitterMs) {
+        /** No scheduled checks. */
+        static final CheckPlan NONE = new CheckPlan(null, null, "UTC", 0);
+    }
+
+    /**
+     * Same rules as a job's schedule (cron-utils, five fields, IANA zone), plus a bounded jitter.
+     *
+     * @param v violations
+     * @param s the schedule; null or without cron and interval means none
+     * @return the schedule as stored; meaningful only when {@code v} is valid
+     */
+    static CheckPlan checkSchedule(Validation v, CheckScheduleSpec s) {
+        if (s == null || s.isEmpty()) {
+            return CheckPlan.NONE;
+        }
+        boolean cron = s.cron() != null && !s.cron().isBlank();
+        boolean interval = s.interval() != null && !s.interval().isBlank();
+        if (cron && interval) {
+            v.add("checkSchedule", "set exactly one of cron (e.g. '0 4 * * 0') and interval (e.g. 'P7D')");
+        }
+        String zone = s.timeZone() == null || s.timeZone().isBlank() ? "UTC" : s.timeZone().strip();
+        try {
+            ZoneId.of(zone);
+        } catch (DateTimeException e) {
+            v.add("checkSchedule.timeZone", "must be an IANA time zone such as Europe/Berlin or UTC");
+        }
+        String expression = null;
+        if (cron) {
+            Schedule.CronExpressions.validate(s.cron()).ifPresent(problem -> v.add("checkSchedule.cron", problem));
+            expression = s.cron().strip();
+        }
+        Long intervalMs = null;
+        if (interval) {
+            Duration d = JobValidation.duration(v, "checkSchedule.interval", s.interval(), Schedule.MIN_INTERVAL,
+                    JobValidation.MAX_INTERVAL);
+            intervalMs = d == null ? null : d.toMillis();
+        }
+        long jitterMs = 0;
+        if (s.jitter() != null && !s.jitter().isBlank()) {
+            Duration d = JobValidation.duration(v, "checkSchedule.jitter", s.jitter(), Duration.ZERO, MAX_JITTER);
+            jitterMs = d == null ? 0 : d.toMillis();
+        }
+        return new CheckPlan(expression, intervalMs, zone, jitterMs);
+    }
+
+    /**
+     * @param v violations
+     * @param readData whether scheduled checks read pack data
+     * @param subset the subset they read
+     */
+    static void checkReadData(Validation v, boolean readData, String subset) {
+        if (subset == null || subset.isEmpty()) {
+            return;
+        }
+        Validation probe = Validation.create();
+        SnapshotValidation.readDataSubset(probe, subset);
+        if (!probe.isValid()) {
+            v.add("checkReadDataSubset", "must be a percentage such as 10% (0 < p <= 100) or n/t such as 1/5 "
+                    + "(1 <= n <= t)");
+        } else {
+            v.check(readData, "checkReadDataSubset", "is read only with checkReadData: set it too, or leave the "
+                    + "subset empty");
+        }
+    }
+
+    /**
+     * @param v violations
+     * @param requestId an idempotency key, or null
+     */
+    static void requestId(Validation v, String requestId) {
+        if (requestId != null && (requestId.length() > MAX_REQUEST_ID
+                || requestId.chars().anyMatch(Character::isISOControl))) {
+            v.add("request_id", "must be at most " + MAX_REQUEST_ID + " characters (a UUID)");
+        }
     }
 }
