@@ -66,7 +66,22 @@ public final class PackagedService implements AutoCloseable {
      */
     public static PackagedService start(String name, Path jar, Map<String, String> properties, Path logDirectory)
             throws IOException {
-        int port = freePort();
+        return start(name, jar, freePort(), properties, logDirectory);
+    }
+
+    /**
+     * Starts an instance on a given port (when its configuration must name its own address, such as a JWKS URL).
+     *
+     * @param name for logs and reports
+     * @param jar the packaged application
+     * @param port its HTTP (and gRPC) port, see {@link #freePort()}
+     * @param properties its configuration, as system properties
+     * @param logDirectory where its output goes ({@code <name>.log})
+     * @return the started (not yet ready) instance
+     * @throws IOException when the process cannot start
+     */
+    public static PackagedService start(String name, Path jar, int port, Map<String, String> properties,
+            Path logDirectory) throws IOException {
         Files.createDirectories(logDirectory);
         Path log = logDirectory.resolve(name + ".log");
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "asgard-" + name));
@@ -252,7 +267,11 @@ public final class PackagedService implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    /**
+     * @return a port free right now on the loopback interface
+     * @throws IOException when none can be had
+     */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

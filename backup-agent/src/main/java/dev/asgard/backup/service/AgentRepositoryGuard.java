@@ -7,8 +7,7 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
+import dev.asgard.backup.config.GuardConfig;
 import dev.asgard.backup.config.LockServiceConfig;
 import dev.asgard.backup.identity.AgentIdentity;
 import dev.asgard.backup.identity.GrpcChannels;
@@ -29,7 +28,8 @@ public class AgentRepositoryGuard implements RepositoryGuard {
     private final ManagedChannel channel;
 
     public AgentRepositoryGuard(LocalRepositoryGuard local, LockServiceConfig config, AgentIdentity identity,
-            @ConfigProperty(name = "asgard.backup.guard.wait-timeout", defaultValue = "5s") Duration waitTimeout) {
+            GuardConfig guard) {
+        Duration waitTimeout = guard.waitTimeout();
         this.local = local;
         if (config.target().isPresent()) {
             if (!identity.enabled()) {

@@ -11,15 +11,16 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
+import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.asgard.backup.config.GuardConfig;
 
 import dev.asgard.commons.error.AsgardException;
 
 /**
  * {@link RepositoryGuard} within this agent process: a read-write lock per repository (shared = read). Waits at
- * most {@code asgard.backup.guard.wait-timeout} and then refuses with {@code REPOSITORY_BUSY}. To be replaced by
- * (or wrapped around) a lock-service client for agents that share repositories.
+ * most {@code asgard.backup.guard.wait-timeout} and then refuses with {@code REPOSITORY_BUSY}. The agent's guard
+ * ({@link AgentRepositoryGuard}) always uses it, and the lock-service lock inside it when configured.
  */
 @ApplicationScoped
 @Typed(LocalRepositoryGuard.class)
@@ -29,8 +30,12 @@ public class LocalRepositoryGuard implements RepositoryGuard {
     private final Map<UUID, String> exclusiveHolders = new ConcurrentHashMap<>();
     private final Duration waitTimeout;
 
-    public LocalRepositoryGuard(
-            @ConfigProperty(name = "asgard.backup.guard.wait-timeout", defaultValue = "5s") Duration waitTimeout) {
+    @Inject
+    public LocalRepositoryGuard(GuardConfig config) {
+        this(config.waitTimeout());
+    }
+
+    LocalRepositoryGuard(Duration waitTimeout) {
         this.waitTimeout = waitTimeout;
     }
 

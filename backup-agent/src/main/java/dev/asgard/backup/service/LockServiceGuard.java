@@ -63,7 +63,9 @@ final class LockServiceGuard {
         }
         LockServiceGrpc.LockServiceBlockingStub stub = LockServiceGrpc.newBlockingStub(channel)
                 .withCallCredentials(GrpcChannels.bearer(token));
-        Context.CancellableContext stream = Context.current().withCancellation();
+        // Forked from ROOT, and every other call made under ROOT: on Quarkus worker threads the current gRPC context
+        // lives in the Vert.x context, and a cancelled stream context must not leak into the release.
+        Context.CancellableContext stream = Context.ROOT.withCancellation();
         LockGrant grant;
         try {
             grant = stream.call(() -> awaitGrant(stub.acquire(AcquireRequest.newBuilder().setName(name)
@@ -90,11 +92,11 @@ final class LockServiceGuard {
             keepAlive.interrupt();
             stream.cancel(null);
             try {
-                LockServiceGrpc.newBlockingStub(channel).withCallCredentials(GrpcChannels.bearer(
-                        identity.accessToken())).withDeadlineAfter(5, TimeUnit.SECONDS)
+                Context.ROOT.call(() -> LockServiceGrpc.newBlockingStub(channel).withCallCredentials(
+                        GrpcChannels.bearer(identity.accessToken())).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .release(ReleaseRequest.newBuilder().setName(name).setSessionId(session)
-                                .setFencingToken(grant.getFencingToken()).build());
-            } catch (RuntimeException e) {
+                                .setFencingToken(grant.getFencingToken()).build()));
+            } catch (Exception e) {
                 LOG.warnf("releasing %s failed (it ends with its lease): %s", name, e.getMessage());
             }
         }
@@ -125,13 +127,13 @@ final class LockServiceGuard {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every);
-                LockServiceGrpc.newBlockingStub(channel).withCallCredentials(GrpcChannels.bearer(
-                        identity.accessToken())).withDeadlineAfter(5, TimeUnit.SECONDS)
+                Context.ROOT.call(() -> LockServiceGrpc.newBlockingStub(channel).withCallCredentials(
+                        GrpcChannels.bearer(identity.accessToken())).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .keepAlive(KeepAliveRequest.newBuilder().setName(name).setSessionId(session)
-                                .setFencingToken(fencingToken).setLeaseTtl(proto(config.leaseTtl())).build());
+                                .setFencingToken(fencingToken).setLeaseTtl(proto(config.leaseTtl())).build()));
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 LOG.errorf("keeping the lock %s alive failed: %s; another agent may get it when the lease ends",
                         name, e.getMessage());
             }
