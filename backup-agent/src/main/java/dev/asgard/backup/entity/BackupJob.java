@@ -103,6 +103,10 @@ public class BackupJob {
     @Column(nullable = false)
     public String host = "";
 
+    /** The agent instance that runs this job; null: any agent. */
+    @Column(name = "agent_id")
+    public String agentId;
+
     @Column(name = "schedule_cron")
     public String scheduleCron;
 

@@ -33,7 +33,7 @@ public class JobMapper {
                 j.lastRunId == null ? null : j.lastRunId.toString(), j.lastSuccessAt, j.createdAt, j.updatedAt,
                 j.revision, !j.isPgDump() ? null : new JobRequest.PgDumpSpec(j.pgHost, j.pgPort, j.pgDatabase,
                         j.pgUsername, null, j.pgFormat, List.of(j.pgSchemas), List.of(j.pgExcludeTables),
-                        j.pgDumpFilename(), j.pgSslMode, j.pgPasswordCiphertext != null));
+                        j.pgDumpFilename(), j.pgSslMode, j.pgPasswordCiphertext != null), j.agentId);
     }
 
     private static String iso(Long millis) {

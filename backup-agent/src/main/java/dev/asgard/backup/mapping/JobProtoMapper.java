@@ -53,7 +53,7 @@ public class JobProtoMapper {
                     .addAllExcludeIfPresent(List.of(j.excludeIfPresent)).setOneFileSystem(j.oneFileSystem)
                     .setExcludeLargerThanBytes(j.excludeLargerThanBytes));
         }
-        b.addAllTags(List.of(j.tags)).setHost(j.host).setEnabled(j.enabled)
+        b.addAllTags(List.of(j.tags)).setHost(j.host).setEnabled(j.enabled).setAgentId(j.agentId == null ? "" : j.agentId)
                 .setRunHistoryLimit(j.runHistoryLimit).setRevision(j.revision)
                 .setCreateTime(RunMapper.timestamp(j.createdAt)).setUpdateTime(RunMapper.timestamp(j.updatedAt));
         if (j.scheduleCron != null) {
@@ -144,7 +144,8 @@ public class JobProtoMapper {
                 f.getExcludesList(), f.getExcludeCaches(), f.getExcludeIfPresentList(), f.getOneFileSystem(),
                 f.getExcludeLargerThanBytes(), job.getTagsList(), job.getHost(), schedule, retention, missed, retry,
                 job.getRunHistoryLimit() == 0 ? null : job.getRunHistoryLimit(),
-                job.hasRunTimeout() ? iso(job.getRunTimeout()) : null, job.getEnabled(), pg);
+                job.hasRunTimeout() ? iso(job.getRunTimeout()) : null, job.getEnabled(), pg,
+                job.getAgentId().isEmpty() ? null : job.getAgentId());
     }
 
     private static String iso(Duration d) {

@@ -207,6 +207,7 @@ public class JobService {
         to.excludeLargerThanBytes = from.excludeLargerThanBytes;
         to.tags = from.tags;
         to.host = from.host;
+        to.agentId = from.agentId;
         to.scheduleCron = from.scheduleCron;
         to.scheduleIntervalMs = from.scheduleIntervalMs;
         to.timeZone = from.timeZone;

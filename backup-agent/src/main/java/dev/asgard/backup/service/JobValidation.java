@@ -37,6 +37,7 @@ public final class JobValidation {
     // restic separates tags with ',' on its command line; '=' is allowed for key=value tags.
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=@+-]{0,127}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?");
+    private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,253}");
 
     private JobValidation() {
     }
@@ -79,6 +80,11 @@ public final class JobValidation {
         v.check(host.isEmpty() || HOST.matcher(host).matches(), "host",
                 "must be a host name (letters, digits, '.', '-'), or empty for this machine's name");
         j.host = host;
+        String agent = r.agentId() == null || r.agentId().isBlank() ? null : r.agentId();
+        v.check(agent == null || AGENT_ID.matcher(agent).matches(), "agentId",
+                "must be an agent id (asgard.backup.runs.agent-id: 1 to 253 letters, digits, '.', '_', '-'), or "
+                        + "absent for any agent");
+        j.agentId = agent;
         schedule(v, r.schedule(), j);
         retention(v, r.retention(), j);
         missed(v, r.missedRunPolicy(), j);

@@ -114,6 +114,8 @@ public class RunService {
         r.scheduledAt = scheduledAt;
         r.queuedAt = now();
         r.notBefore = notBefore;
+        // A job bound to an agent runs only there: its sources are that machine's files.
+        r.pinnedAgentId = job.agentId;
         return runs.persist(r).call(saved -> jobs.recordRun(job.id, saved.id));
     }
 

@@ -164,6 +164,28 @@ class RunResourceTest {
         assertTrue(Instant.parse(next).isAfter(Instant.now().plus(Duration.ofMinutes(50))), "next start an hour on");
     }
 
+    @Test
+    void aJobBoundToAnotherAgentIsNotRunHere_oneBoundToThisAgentIs() {
+        String repo = repository(PASSWORD, true);
+        Map<String, Object> elsewhere = JobResourceTest.job(unique("elsewhere"), repo);
+        elsewhere.put("paths", List.of(smallSource.toString()));
+        elsewhere.put("agentId", "agent-on-another-node");
+        String elsewhereJob = createJob(elsewhere);
+        admin().get("/api/v1/jobs/" + elsewhereJob).then().body("agentId", equalTo("agent-on-another-node"));
+        Map<String, Object> here = JobResourceTest.job(unique("here"), repo);
+        here.put("paths", List.of(smallSource.toString()));
+        here.put("agentId", executor.agentId());
+        String notHere = startRun(elsewhereJob);
+        assertEquals("SUCCEEDED", awaitEnd(startRun(createJob(here)), Duration.ofSeconds(60)).getString("state"));
+        sleep(1500);
+        assertEquals("QUEUED", get(notHere).getString("state"), "only agent-on-another-node may run it");
+        admin().post("/api/v1/runs/" + notHere + "/cancel").then().statusCode(200);
+        Map<String, Object> bad = JobResourceTest.job(unique("bad-agent"), repo);
+        bad.put("agentId", "no spaces allowed");
+        admin().contentType(ContentType.JSON).body(bad).post("/api/v1/jobs").then().statusCode(400)
+                .body("errors.field", hasItem("agentId"));
+    }
+
     static void assertNoSecretLogged() {
         try {
             Path log = Path.of("target/backup-agent-test.log");

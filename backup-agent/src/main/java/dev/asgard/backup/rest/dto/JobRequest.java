@@ -25,12 +25,13 @@ import java.util.List;
  * @param runTimeout a run still going after this long is cancelled; absent: no limit
  * @param enabled whether the schedule is active (default true)
  * @param pgDump instead of paths: a PostgreSQL database dumped with pg_dump into {@code restic backup --stdin}
+ * @param agentId the agent instance ({@code asgard.backup.runs.agent-id}) that runs it; absent: any agent
  */
 public record JobRequest(String name, String description, String repositoryId, List<String> paths,
         List<String> excludes, Boolean excludeCaches, List<String> excludeIfPresent, Boolean oneFileSystem,
         Long excludeLargerThanBytes, List<String> tags, String host, ScheduleSpec schedule, RetentionSpec retention,
         MissedRunSpec missedRunPolicy, RetrySpec retryPolicy, Integer runHistoryLimit, String runTimeout,
-        Boolean enabled, PgDumpSpec pgDump) {
+        Boolean enabled, PgDumpSpec pgDump, String agentId) {
 
     /**
      * A database to dump. The password is write-only: stored encrypted, handed to pg_dump in its environment

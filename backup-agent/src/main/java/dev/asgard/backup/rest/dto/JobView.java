@@ -34,6 +34,7 @@ import java.util.List;
  * @param updateTime last changed
  * @param revision incremented on every change (also the ETag)
  * @param pgDump the database of a pg_dump job (never its password), null for files jobs
+ * @param agentId the agent instance that runs it; null: any agent
  */
 public record JobView(String id, String name, String description, String repositoryId, String type,
         List<String> paths, List<String> excludes, boolean excludeCaches, List<String> excludeIfPresent,
@@ -41,5 +42,5 @@ public record JobView(String id, String name, String description, String reposit
         JobRequest.ScheduleSpec schedule, JobRequest.RetentionSpec retention, JobRequest.MissedRunSpec missedRunPolicy,
         JobRequest.RetrySpec retryPolicy, int runHistoryLimit, String runTimeout, boolean enabled,
         Instant nextRunTime, Instant lastScheduledTime, String lastRunId, Instant lastSuccessTime, Instant createTime,
-        Instant updateTime, long revision, JobRequest.PgDumpSpec pgDump) {
+        Instant updateTime, long revision, JobRequest.PgDumpSpec pgDump, String agentId) {
 }
