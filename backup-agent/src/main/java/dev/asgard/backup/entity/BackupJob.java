@@ -103,6 +103,10 @@ public class BackupJob {
     @Column(nullable = false)
     public String host = "";
 
+    /** Scheduled starts wait a random delay up to this much (0: none). */
+    @Column(name = "schedule_jitter_ms", nullable = false)
+    public long scheduleJitterMs;
+
     /** The agent instance that runs this job; null: any agent. */
     @Column(name = "agent_id")
     public String agentId;

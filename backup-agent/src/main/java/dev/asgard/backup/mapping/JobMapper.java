@@ -19,7 +19,8 @@ public class JobMapper {
      */
     public JobView toView(BackupJob j) {
         JobRequest.ScheduleSpec schedule = j.scheduleCron == null && j.scheduleIntervalMs == null ? null
-                : new JobRequest.ScheduleSpec(j.scheduleCron, iso(j.scheduleIntervalMs), j.timeZone);
+                : new JobRequest.ScheduleSpec(j.scheduleCron, iso(j.scheduleIntervalMs), j.timeZone,
+                        j.scheduleJitterMs == 0 ? null : iso(j.scheduleJitterMs));
         JobRequest.RetentionSpec retention = !j.retentionSet ? null
                 : new JobRequest.RetentionSpec(j.keepLast, j.keepHourly, j.keepDaily, j.keepWeekly, j.keepMonthly,
                         j.keepYearly, j.keepWithinMs == 0 ? null : iso(j.keepWithinMs), List.of(j.keepTags), j.prune);

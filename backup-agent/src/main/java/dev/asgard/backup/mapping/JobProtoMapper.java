@@ -56,11 +56,18 @@ public class JobProtoMapper {
         b.addAllTags(List.of(j.tags)).setHost(j.host).setEnabled(j.enabled).setAgentId(j.agentId == null ? "" : j.agentId)
                 .setRunHistoryLimit(j.runHistoryLimit).setRevision(j.revision)
                 .setCreateTime(RunMapper.timestamp(j.createdAt)).setUpdateTime(RunMapper.timestamp(j.updatedAt));
+        Schedule.Builder schedule = null;
         if (j.scheduleCron != null) {
-            b.setSchedule(Schedule.newBuilder().setCron(j.scheduleCron).setTimeZone(j.timeZone));
+            schedule = Schedule.newBuilder().setCron(j.scheduleCron).setTimeZone(j.timeZone);
         } else if (j.scheduleIntervalMs != null) {
-            b.setSchedule(Schedule.newBuilder().setInterval(RunMapper.millis(j.scheduleIntervalMs))
-                    .setTimeZone(j.timeZone));
+            schedule = Schedule.newBuilder().setInterval(RunMapper.millis(j.scheduleIntervalMs))
+                    .setTimeZone(j.timeZone);
+        }
+        if (schedule != null) {
+            if (j.scheduleJitterMs > 0) {
+                schedule.setJitter(RunMapper.millis(j.scheduleJitterMs));
+            }
+            b.setSchedule(schedule);
         }
         if (j.retentionSet) {
             RetentionPolicy.Builder r = RetentionPolicy.newBuilder().setKeepLast(j.keepLast)
@@ -112,7 +119,8 @@ public class JobProtoMapper {
         if (job.hasSchedule()) {
             Schedule s = job.getSchedule();
             schedule = new JobRequest.ScheduleSpec(s.hasCron() || s.getSpecCase() == Schedule.SpecCase.CRON
-                    ? s.getCron() : null, s.hasInterval() ? iso(s.getInterval()) : null, s.getTimeZone());
+                    ? s.getCron() : null, s.hasInterval() ? iso(s.getInterval()) : null, s.getTimeZone(),
+                    s.hasJitter() ? iso(s.getJitter()) : null);
         }
         JobRequest.RetentionSpec retention = null;
         if (job.hasRetentionPolicy()) {

@@ -92,8 +92,11 @@ public class JobScheduler {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (MissedRuns.Due run : d.runs()) {
             String trigger = run.kind() == MissedRuns.Kind.CATCH_UP ? "CATCH_UP" : "SCHEDULE";
-            chain = chain.chain(() -> runs.enqueue(job, trigger, "schedule", run.scheduledFor(), 1, null, null, null))
-                    .replaceWithVoid();
+            // The jitter delays the start, not the plan: the next planned start stays on the schedule's grid.
+            Instant notBefore = job.scheduleJitterMs <= 0 ? null : run.scheduledFor().plusMillis(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong(job.scheduleJitterMs + 1));
+            chain = chain.chain(() -> runs.enqueue(job, trigger, "schedule", run.scheduledFor(), 1, null, notBefore,
+                    null)).replaceWithVoid();
         }
         return chain.chain(() -> jobs.recordPlan(job.id, d.nextRunAt().orElse(null),
                 d.lastScheduledAt().orElse(job.lastScheduledAt))).replaceWith(d.runs().size());

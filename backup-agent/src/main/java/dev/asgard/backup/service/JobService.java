@@ -211,6 +211,7 @@ public class JobService {
         to.scheduleCron = from.scheduleCron;
         to.scheduleIntervalMs = from.scheduleIntervalMs;
         to.timeZone = from.timeZone;
+        to.scheduleJitterMs = from.scheduleJitterMs;
         to.retentionSet = from.retentionSet;
         to.keepLast = from.keepLast;
         to.keepHourly = from.keepHourly;

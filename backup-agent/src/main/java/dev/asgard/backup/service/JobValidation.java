@@ -30,6 +30,7 @@ public final class JobValidation {
     static final int MAX_KEEP = 100_000;
     static final int MAX_HISTORY = 10_000;
     static final Duration MAX_INTERVAL = Duration.ofDays(366);
+    static final Duration MAX_JITTER = Duration.ofHours(1);
     static final Duration MAX_GRACE = Duration.ofDays(7);
     static final Duration MAX_RETRY_DELAY = Duration.ofDays(1);
 
@@ -281,6 +282,12 @@ public final class JobValidation {
         if (interval) {
             Duration d = duration(v, "schedule.interval", s.interval(), Schedule.MIN_INTERVAL, MAX_INTERVAL);
             j.scheduleIntervalMs = d == null ? null : d.toMillis();
+        }
+        if (s.jitter() != null && !s.jitter().isBlank()) {
+            Duration max = j.scheduleIntervalMs == null ? MAX_JITTER
+                    : Duration.ofMillis(Math.min(MAX_JITTER.toMillis(), j.scheduleIntervalMs / 2));
+            Duration d = duration(v, "schedule.jitter", s.jitter(), Duration.ZERO, max);
+            j.scheduleJitterMs = d == null ? 0 : d.toMillis();
         }
     }
 

@@ -165,6 +165,36 @@ class RunResourceTest {
     }
 
     @Test
+    void jitterDelaysTheScheduledStartButNotThePlan() {
+        String repo = repository(PASSWORD, true);
+        Map<String, Object> job = JobResourceTest.job(unique("jitter"), repo);
+        job.put("paths", List.of(smallSource.toString()));
+        job.put("schedule", Map.of("interval", "PT1H", "jitter", "PT20M"));
+        String jobId = createJob(job);
+        admin().get("/api/v1/jobs/" + jobId).then().body("schedule.jitter", equalTo("PT20M"));
+        pool.preparedQuery("UPDATE backup.job SET next_run_at = now() - interval '1 second' WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(jobId))).await().indefinitely();
+        await(() -> runsOf(jobId).size() == 1, Duration.ofSeconds(30));
+        String runId = (String) runsOf(jobId).get(0).get("id");
+        var row = pool.preparedQuery("SELECT extract(epoch FROM not_before - scheduled_at) FROM backup.run "
+                + "WHERE id = $1").execute(Tuple.of(UUID.fromString(runId))).await().indefinitely().iterator().next();
+        double delay = row.getDouble(0);
+        assertTrue(delay >= 0 && delay <= 20 * 60, "start delayed by up to 20 min: " + delay);
+        if (delay > 5) {
+            sleep(1500);
+            assertEquals("QUEUED", get(runId).getString("state"), "waits for its jittered start");
+        }
+        String next = admin().get("/api/v1/jobs/" + jobId).then().extract().path("nextRunTime");
+        String scheduled = get(runId).getString("scheduledTime");
+        assertEquals(Instant.parse(scheduled).plus(Duration.ofHours(1)), Instant.parse(next), "plan on the grid");
+        admin().post("/api/v1/runs/" + runId + "/cancel").then().statusCode(200);
+        Map<String, Object> bad = JobResourceTest.job(unique("jitter-bad"), repo);
+        bad.put("schedule", Map.of("interval", "PT10M", "jitter", "PT6M"));
+        admin().contentType(ContentType.JSON).body(bad).post("/api/v1/jobs").then().statusCode(400)
+                .body("errors.field", hasItem("schedule.jitter"));
+    }
+
+    @Test
     void aJobBoundToAnotherAgentIsNotRunHere_oneBoundToThisAgentIs() {
         String repo = repository(PASSWORD, true);
         Map<String, Object> elsewhere = JobResourceTest.job(unique("elsewhere"), repo);

@@ -65,8 +65,10 @@ public record JobRequest(String name, String description, String repositoryId, L
      * @param cron five-field cron expression or @hourly/@daily/@weekly/@monthly/@yearly
      * @param interval ISO-8601 duration, at least PT1M
      * @param timeZone IANA zone the cron expression is read in (default UTC)
+     * @param jitter ISO-8601 duration: each scheduled start waits a random delay up to this much (at most PT1H
+     *        and half the interval), so many agents do not start at the same second; absent: none
      */
-    public record ScheduleSpec(String cron, String interval, String timeZone) {
+    public record ScheduleSpec(String cron, String interval, String timeZone, String jitter) {
     }
 
     /**
