@@ -59,7 +59,7 @@ final class BackupBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data set's sizes and contents.")
     long seed;
 
-    @Option(names = "--pairs", defaultValue = "3", description = "Measured pairs of backups (agent, bare restic).")
+    @Option(names = "--pairs", defaultValue = "5", description = "Measured pairs of backups (agent, bare restic).")
     int pairs;
 
     @Option(names = "--cancels", defaultValue = "20", description = "Measured cancels.")
@@ -144,6 +144,9 @@ final class BackupBench implements Callable<Integer> {
         BareRestic.Backup wb = backups.bare("warmup");
         out.printf("  warm-up bare restic %7.2f s  (restic %6.2f s)  load %s%n", wb.wallNanos() / 1e9,
                 wb.resticSeconds(), Machine.load());
+        double idle = backups.idleAgentCpu(Duration.ofSeconds(5));
+        out.printf("  agent JVM idle: %.3f cores (outbox relay, scheduler tick, metrics), i.e. %.2f CPU s per 10 s%n",
+                idle, idle * 10);
         List<Pair> results = new ArrayList<>();
         for (int i = 1; i <= pairs; i++) {
             boolean agentFirst = i % 2 == 1;
@@ -372,6 +375,14 @@ final class BackupBench implements Callable<Integer> {
             BareRestic.Backup b = bare.backup(repoDir, password, UUID.randomUUID().toString(), List.of(data));
             clean(repoDir);
             return b;
+        }
+
+        /** @return cores the agent JVM uses while no run is going (its background work) */
+        double idleAgentCpu(Duration over) throws InterruptedException {
+            double before = agentCpu();
+            long begin = System.nanoTime();
+            Thread.sleep(over);
+            return (agentCpu() - before) / ((System.nanoTime() - begin) / 1e9);
         }
 
         private double agentCpu() {
