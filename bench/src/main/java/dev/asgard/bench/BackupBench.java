@@ -77,6 +77,7 @@ final class BackupBench implements Callable<Integer> {
     List<String> jvmOptions;
 
     private final PrintStream out = System.out;
+    private double idleCores;
 
     @Override
     public Integer call() throws Exception {
@@ -141,17 +142,18 @@ final class BackupBench implements Callable<Integer> {
         Backups.Agent wa = backups.agent("warmup");
         out.printf("  warm-up agent       %7.2f s  (restic %6.2f s)  load %s%n", wa.wallNanos() / 1e9,
                 wa.resticSeconds(), Machine.load());
-        BareRestic.Backup wb = backups.bare("warmup");
+        Backups.Bare wb = backups.bare("warmup");
         out.printf("  warm-up bare restic %7.2f s  (restic %6.2f s)  load %s%n", wb.wallNanos() / 1e9,
                 wb.resticSeconds(), Machine.load());
         double idle = backups.idleAgentCpu(Duration.ofSeconds(5));
+        idleCores = idle;
         out.printf("  agent JVM idle: %.3f cores (outbox relay, scheduler tick, metrics), i.e. %.2f CPU s per 10 s%n",
                 idle, idle * 10);
         List<Pair> results = new ArrayList<>();
         for (int i = 1; i <= pairs; i++) {
             boolean agentFirst = i % 2 == 1;
             Backups.Agent a;
-            BareRestic.Backup b;
+            Backups.Bare b;
             if (agentFirst) {
                 a = backups.agent("p" + i);
                 b = backups.bare("p" + i);
@@ -168,7 +170,10 @@ final class BackupBench implements Callable<Integer> {
             out.printf("      agent timeline: POST→202 %.0f ms, queued→started %.0f ms, started→ended %.0f ms,"
                     + " ended→seen %.0f ms; SSE events %d; %d status lines from bare restic%n",
                     a.postMillis(), a.queuedToStartedMillis(), a.startedToEndedMillis(), a.endedToSeenMillis(),
-                    a.events(), b.statusLines());
+                    a.events(), b.backup().statusLines());
+            out.printf("      CPU: agent's restic %.2f s, bare restic %.2f s, agent JVM %.2f s (%.1f %% of its restic's)%n",
+                    a.resticCpuSeconds(), b.cpuSeconds(), a.agentCpuSeconds(),
+                    a.agentCpuSeconds() / a.resticCpuSeconds() * 100);
         }
         return results;
     }
@@ -221,21 +226,24 @@ final class BackupBench implements Callable<Integer> {
 
     private void printPairs(List<Pair> results) {
         out.println("\n| pair | order | agent s | bare restic s | overhead | agent: restic's own s | bare: restic's own s"
-                + " | agent JVM CPU s | load (1 min) |");
-        out.println("|---|---|---|---|---|---|---|---|---|");
+                + " | CPU s: agent's restic | CPU s: bare restic | CPU s: agent JVM | load (1 min) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Pair p : results) {
-            out.printf(Locale.ROOT, "| %d | %s | %.2f | %.2f | %+.2f %% | %.2f | %.2f | %.2f | %s |%n", p.index(),
-                    p.order(), p.agent().wallNanos() / 1e9, p.bare().wallNanos() / 1e9, p.overheadPercent(),
-                    p.agent().resticSeconds(), p.bare().resticSeconds(), p.agent().agentCpuSeconds(),
-                    p.load().split(" ")[0]);
+            out.printf(Locale.ROOT, "| %d | %s | %.2f | %.2f | %+.2f %% | %.2f | %.2f | %.2f | %.2f | %.2f | %s |%n",
+                    p.index(), p.order(), p.agent().wallNanos() / 1e9, p.bare().wallNanos() / 1e9, p.overheadPercent(),
+                    p.agent().resticSeconds(), p.bare().resticSeconds(), p.agent().resticCpuSeconds(),
+                    p.bare().cpuSeconds(), p.agent().agentCpuSeconds(), p.load().split(" ")[0]);
         }
         double agent = median(results.stream().mapToDouble(p -> p.agent().wallNanos() / 1e9).toArray());
         double bare = median(results.stream().mapToDouble(p -> p.bare().wallNanos() / 1e9).toArray());
         double agentRestic = median(results.stream().mapToDouble(p -> p.agent().resticSeconds()).toArray());
         double bareRestic = median(results.stream().mapToDouble(p -> p.bare().resticSeconds()).toArray());
         double perPair = median(results.stream().mapToDouble(Pair::overheadPercent).toArray());
-        out.printf(Locale.ROOT, "| median | | %.2f | %.2f | %+.2f %% | %.2f | %.2f | | |%n", agent, bare,
-                (agent - bare) / bare * 100, agentRestic, bareRestic);
+        double agentResticCpu = median(results.stream().mapToDouble(p -> p.agent().resticCpuSeconds()).toArray());
+        double bareCpu = median(results.stream().mapToDouble(p -> p.bare().cpuSeconds()).toArray());
+        double jvmCpu = median(results.stream().mapToDouble(p -> p.agent().agentCpuSeconds()).toArray());
+        out.printf(Locale.ROOT, "| median | | %.2f | %.2f | %+.2f %% | %.2f | %.2f | %.2f | %.2f | %.2f | |%n", agent,
+                bare, (agent - bare) / bare * 100, agentRestic, bareRestic, agentResticCpu, bareCpu, jvmCpu);
         out.printf(Locale.ROOT, "%nOverhead of the medians %+.2f %%, median of the pairs' overheads %+.2f %% (target ≤ 3 %%)%n",
                 (agent - bare) / bare * 100, perPair);
         double timeline = median(results.stream().mapToDouble(p -> p.agent().postMillis() + p.agent().queuedToStartedMillis()
@@ -243,6 +251,9 @@ final class BackupBench implements Callable<Integer> {
         out.printf(Locale.ROOT, "Agent outside restic (median): POST→202 + queued→started + ended→seen = %.0f ms;"
                 + " wall minus restic's own duration: agent %.2f s, bare %.2f s%n", timeline, agent - agentRestic,
                 bare - bareRestic);
+        out.printf(Locale.ROOT, "CPU (medians): agent JVM %.2f s = %.1f %% of its restic's %.2f s (bare restic %.2f s);"
+                + " the JVM's idle rate accounts for %.2f s of it%n", jvmCpu, jvmCpu / agentResticCpu * 100,
+                agentResticCpu, bareCpu, idleCores * agent);
     }
 
     private void printCancels(List<Long> nanos, int violations) {
@@ -289,7 +300,7 @@ final class BackupBench implements Callable<Integer> {
     }
 
     /** One measured pair. */
-    record Pair(int index, String order, Backups.Agent agent, BareRestic.Backup bare, String load) {
+    record Pair(int index, String order, Backups.Agent agent, Backups.Bare bare, String load) {
 
         double overheadPercent() {
             return (agent.wallNanos() - bare.wallNanos()) * 100.0 / bare.wallNanos();
@@ -329,9 +340,26 @@ final class BackupBench implements Callable<Integer> {
          * @param endedToSeenMillis the run's end time to the bench seeing it
          * @param events SSE events received
          * @param agentCpuSeconds CPU time of the agent JVM (not its restic) during the run
+         * @param resticCpuSeconds CPU time of the agent's restic (the agent JVM's reaped children)
          */
         record Agent(long wallNanos, double resticSeconds, double postMillis, double queuedToStartedMillis,
-                double startedToEndedMillis, double endedToSeenMillis, int events, double agentCpuSeconds) {
+                double startedToEndedMillis, double endedToSeenMillis, int events, double agentCpuSeconds,
+                double resticCpuSeconds) {
+        }
+
+        /**
+         * @param backup what restic reported
+         * @param cpuSeconds CPU time of the restic process (the bench's reaped children)
+         */
+        record Bare(BareRestic.Backup backup, double cpuSeconds) {
+
+            long wallNanos() {
+                return backup.wallNanos();
+            }
+
+            double resticSeconds() {
+                return backup.resticSeconds();
+            }
         }
 
         Agent agent(String label) throws Exception {
@@ -340,6 +368,7 @@ final class BackupBench implements Callable<Integer> {
             String repo = api.localRepository(name, repoDir.toString(), password);
             String job = api.job(name, repo, List.of(data.toString()));
             double cpuBefore = agentCpu();
+            double childrenBefore = ChildCpu.of(platform.agentProcess().pid());
             long begin = System.nanoTime();
             Instant postAt = Instant.now();
             JsonNode run = api.startRun(job);
@@ -354,6 +383,7 @@ final class BackupBench implements Callable<Integer> {
             long wall = end.nanos() - begin;
             Instant seenAt = postAt.plusNanos(wall);
             double cpu = agentCpu() - cpuBefore;
+            double resticCpu = ChildCpu.of(platform.agentProcess().pid()) - childrenBefore;
             JsonNode view = end.run();
             if (!"SUCCEEDED".equals(end.state())) {
                 throw new IllegalStateException("agent run " + runId + " ended " + end.state() + ": " + view.path("failure"));
@@ -365,16 +395,18 @@ final class BackupBench implements Callable<Integer> {
             api.deleteRepository(repo);
             clean(repoDir);
             return new Agent(wall, view.path("summary").path("durationMillis").asLong() / 1000.0, postMillis,
-                    millis(queued, started), millis(started, ended), millis(ended, seenAt), events, cpu);
+                    millis(queued, started), millis(started, ended), millis(ended, seenAt), events, cpu, resticCpu);
         }
 
-        BareRestic.Backup bare(String label) throws Exception {
+        Bare bare(String label) throws Exception {
             Path repoDir = repos.resolve("bench-bare-" + label);
             bare.init(repoDir, password);
+            double childrenBefore = ChildCpu.of(ProcessHandle.current().pid());
             // The same tag shape as the agent's: asgard-job=<a UUID>.
             BareRestic.Backup b = bare.backup(repoDir, password, UUID.randomUUID().toString(), List.of(data));
+            double cpu = ChildCpu.of(ProcessHandle.current().pid()) - childrenBefore;
             clean(repoDir);
-            return b;
+            return new Bare(b, cpu);
         }
 
         /** @return cores the agent JVM uses while no run is going (its background work) */
