@@ -145,10 +145,10 @@ final class BackupBench implements Callable<Integer> {
         Backups.Bare wb = backups.bare("warmup");
         out.printf("  warm-up bare restic %7.2f s  (restic %6.2f s)  load %s%n", wb.wallNanos() / 1e9,
                 wb.resticSeconds(), Machine.load());
-        double idle = backups.idleAgentCpu(Duration.ofSeconds(5));
+        double idle = backups.idleAgentCpu(Duration.ofSeconds(10));
         idleCores = idle;
-        out.printf("  agent JVM idle: %.3f cores (outbox relay, scheduler tick, metrics), i.e. %.2f CPU s per 10 s%n",
-                idle, idle * 10);
+        out.printf("  agent JVM idle (10 s, no run): %.3f cores (outbox relay, scheduler tick, metrics, Kafka clients)%n",
+                idle);
         List<Pair> results = new ArrayList<>();
         for (int i = 1; i <= pairs; i++) {
             boolean agentFirst = i % 2 == 1;
@@ -175,6 +175,9 @@ final class BackupBench implements Callable<Integer> {
                     a.resticCpuSeconds(), b.cpuSeconds(), a.agentCpuSeconds(),
                     a.agentCpuSeconds() / a.resticCpuSeconds() * 100);
         }
+        double after = backups.idleAgentCpu(Duration.ofSeconds(10));
+        out.printf("  agent JVM idle after the pairs (10 s): %.3f cores%n", after);
+        idleCores = (idle + after) / 2;
         return results;
     }
 
@@ -252,7 +255,7 @@ final class BackupBench implements Callable<Integer> {
                 + " wall minus restic's own duration: agent %.2f s, bare %.2f s%n", timeline, agent - agentRestic,
                 bare - bareRestic);
         out.printf(Locale.ROOT, "CPU (medians): agent JVM %.2f s = %.1f %% of its restic's %.2f s (bare restic %.2f s);"
-                + " the JVM's idle rate accounts for %.2f s of it%n", jvmCpu, jvmCpu / agentResticCpu * 100,
+                + " its idle rate (mean of before and after) accounts for %.2f s of that%n", jvmCpu, jvmCpu / agentResticCpu * 100,
                 agentResticCpu, bareCpu, idleCores * agent);
     }
 
