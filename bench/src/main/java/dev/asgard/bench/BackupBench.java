@@ -7,12 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 
 import org.HdrHistogram.Histogram;
@@ -112,7 +111,8 @@ final class BackupBench implements Callable<Integer> {
         try (BackupPlatform platform = new BackupPlatform(out).start(agentJar, workDir, restic, cacheDir, jvmOptions,
                 admin)) {
             BackupAgentApi api = new BackupAgentApi(platform.httpUrl(), admin);
-            Backups backups = new Backups(api, bare, platform, workDir.resolve("repos"), cacheDir, dataDir, password);
+            BackupRuns backups = new BackupRuns(api, bare, platform, workDir.resolve("repos"), cacheDir, dataDir,
+                    password);
             List<Pair> results = new ArrayList<>();
             if (scenarios.contains("overhead")) {
                 results = overhead(backups);
@@ -133,16 +133,16 @@ final class BackupBench implements Callable<Integer> {
         return 0;
     }
 
-    private List<Pair> overhead(Backups backups) throws Exception {
+    private List<Pair> overhead(BackupRuns backups) throws Exception {
         long begin = System.nanoTime();
         long read = BackupDataSet.warm(dataDir);
         out.printf("%noverhead: read the data set once (%.0f MiB in %.1f s) for a warm page cache%n", read / 1048576.0,
                 (System.nanoTime() - begin) / 1e9);
         // Unrecorded: warms the agent's JIT and both paths through restic's cache and the page cache.
-        Backups.Agent wa = backups.agent("warmup");
+        BackupRuns.Agent wa = backups.agent("warmup");
         out.printf("  warm-up agent       %7.2f s  (restic %6.2f s)  load %s%n", wa.wallNanos() / 1e9,
                 wa.resticSeconds(), Machine.load());
-        Backups.Bare wb = backups.bare("warmup");
+        BackupRuns.Bare wb = backups.bare("warmup");
         out.printf("  warm-up bare restic %7.2f s  (restic %6.2f s)  load %s%n", wb.wallNanos() / 1e9,
                 wb.resticSeconds(), Machine.load());
         double idle = backups.idleAgentCpu(Duration.ofSeconds(10));
@@ -152,8 +152,8 @@ final class BackupBench implements Callable<Integer> {
         List<Pair> results = new ArrayList<>();
         for (int i = 1; i <= pairs; i++) {
             boolean agentFirst = i % 2 == 1;
-            Backups.Agent a;
-            Backups.Bare b;
+            BackupRuns.Agent a;
+            BackupRuns.Bare b;
             if (agentFirst) {
                 a = backups.agent("p" + i);
                 b = backups.bare("p" + i);
@@ -297,140 +297,16 @@ final class BackupBench implements Callable<Integer> {
 
     private static double median(double[] values) {
         double[] v = values.clone();
-        java.util.Arrays.sort(v);
+        Arrays.sort(v);
         int n = v.length;
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     /** One measured pair. */
-    record Pair(int index, String order, Backups.Agent agent, Backups.Bare bare, String load) {
+    record Pair(int index, String order, BackupRuns.Agent agent, BackupRuns.Bare bare, String load) {
 
         double overheadPercent() {
             return (agent.wallNanos() - bare.wallNanos()) * 100.0 / bare.wallNanos();
-        }
-    }
-
-    /**
-     * One backup of the data set into a fresh repository, through the agent or by bare restic; the repository's
-     * creation and initialisation are not measured, and the repository and restic's cache are deleted afterwards.
-     */
-    static final class Backups {
-        private final BackupAgentApi api;
-        private final BareRestic bare;
-        private final BackupPlatform platform;
-        private final Path repos;
-        private final Path cacheDir;
-        private final Path data;
-        private final String password;
-
-        Backups(BackupAgentApi api, BareRestic bare, BackupPlatform platform, Path repos, Path cacheDir, Path data,
-                String password) {
-            this.api = api;
-            this.bare = bare;
-            this.platform = platform;
-            this.repos = repos;
-            this.cacheDir = cacheDir;
-            this.data = data;
-            this.password = password;
-        }
-
-        /**
-         * @param wallNanos POST of the run to the terminal state seen over SSE
-         * @param resticSeconds the run summary's duration (restic's own {@code total_duration})
-         * @param postMillis POST to its 202 answer
-         * @param queuedToStartedMillis the run's queue time to its start time (the agent's clock)
-         * @param startedToEndedMillis the run's start time to its end time
-         * @param endedToSeenMillis the run's end time to the bench seeing it
-         * @param events SSE events received
-         * @param agentCpuSeconds CPU time of the agent JVM (not its restic) during the run
-         * @param resticCpuSeconds CPU time of the agent's restic (the agent JVM's reaped children)
-         */
-        record Agent(long wallNanos, double resticSeconds, double postMillis, double queuedToStartedMillis,
-                double startedToEndedMillis, double endedToSeenMillis, int events, double agentCpuSeconds,
-                double resticCpuSeconds) {
-        }
-
-        /**
-         * @param backup what restic reported
-         * @param cpuSeconds CPU time of the restic process (the bench's reaped children)
-         */
-        record Bare(BareRestic.Backup backup, double cpuSeconds) {
-
-            long wallNanos() {
-                return backup.wallNanos();
-            }
-
-            double resticSeconds() {
-                return backup.resticSeconds();
-            }
-        }
-
-        Agent agent(String label) throws Exception {
-            String name = "bench-agent-" + label;
-            Path repoDir = repos.resolve(name);
-            String repo = api.localRepository(name, repoDir.toString(), password);
-            String job = api.job(name, repo, List.of(data.toString()));
-            double cpuBefore = agentCpu();
-            double childrenBefore = ChildCpu.of(platform.agentProcess().pid());
-            long begin = System.nanoTime();
-            Instant postAt = Instant.now();
-            JsonNode run = api.startRun(job);
-            double postMillis = (System.nanoTime() - begin) / 1e6;
-            String runId = run.path("id").asText();
-            BackupAgentApi.Event end;
-            int events = 0;
-            try (BackupAgentApi.Watch watch = api.watch(runId)) {
-                end = watch.await(e -> BackupAgentApi.TERMINAL.contains(e.state()), Duration.ofHours(1));
-                events = watch.received.get();
-            }
-            long wall = end.nanos() - begin;
-            Instant seenAt = postAt.plusNanos(wall);
-            double cpu = agentCpu() - cpuBefore;
-            double resticCpu = ChildCpu.of(platform.agentProcess().pid()) - childrenBefore;
-            JsonNode view = end.run();
-            if (!"SUCCEEDED".equals(end.state())) {
-                throw new IllegalStateException("agent run " + runId + " ended " + end.state() + ": " + view.path("failure"));
-            }
-            Instant queued = Instant.parse(view.path("queueTime").asText());
-            Instant started = Instant.parse(view.path("startTime").asText());
-            Instant ended = Instant.parse(view.path("endTime").asText());
-            api.deleteJob(job);
-            api.deleteRepository(repo);
-            clean(repoDir);
-            return new Agent(wall, view.path("summary").path("durationMillis").asLong() / 1000.0, postMillis,
-                    millis(queued, started), millis(started, ended), millis(ended, seenAt), events, cpu, resticCpu);
-        }
-
-        Bare bare(String label) throws Exception {
-            Path repoDir = repos.resolve("bench-bare-" + label);
-            bare.init(repoDir, password);
-            double childrenBefore = ChildCpu.of(ProcessHandle.current().pid());
-            // The same tag shape as the agent's: asgard-job=<a UUID>.
-            BareRestic.Backup b = bare.backup(repoDir, password, UUID.randomUUID().toString(), List.of(data));
-            double cpu = ChildCpu.of(ProcessHandle.current().pid()) - childrenBefore;
-            clean(repoDir);
-            return new Bare(b, cpu);
-        }
-
-        /** @return cores the agent JVM uses while no run is going (its background work) */
-        double idleAgentCpu(Duration over) throws InterruptedException {
-            double before = agentCpu();
-            long begin = System.nanoTime();
-            Thread.sleep(over);
-            return (agentCpu() - before) / ((System.nanoTime() - begin) / 1e9);
-        }
-
-        private double agentCpu() {
-            return platform.agentProcess().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
-        }
-
-        private void clean(Path repoDir) throws IOException {
-            BackupDataSet.delete(repoDir);
-            BackupDataSet.delete(cacheDir);
-        }
-
-        private static double millis(Instant from, Instant to) {
-            return Duration.between(from, to).toNanos() / 1e6;
         }
     }
 }
