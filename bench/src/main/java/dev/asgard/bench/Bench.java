@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "asgard-bench", mixinStandardHelpOptions = true,
         description = "Asgard benchmark harness: prints rates and latency percentiles of a real service.",
-        subcommands = {RegistryBench.class, LockBench.class})
+        subcommands = {RegistryBench.class, LockBench.class, BackupBench.class})
 public final class Bench implements Runnable {
 
     public static void main(String[] args) {
