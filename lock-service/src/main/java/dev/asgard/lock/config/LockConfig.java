@@ -94,7 +94,7 @@ public interface LockConfig {
         int maxSize();
 
         /** @return take transactions of this replica in flight before further takes wait to share the next one */
-        @WithDefault("1")
+        @WithDefault("4")
         int maxInFlight();
     }
 }

@@ -59,6 +59,9 @@ class LockBatchTest {
     @Inject
     ReplicaId replica;
 
+    @Inject
+    dev.asgard.lock.config.LockConfig config;
+
     private final String prefix = "batch-" + UUID.randomUUID() + "/";
     private final List<Holder> granted = new ArrayList<>();
     private final List<LockRequest> queued = new ArrayList<>();
@@ -85,9 +88,8 @@ class LockBatchTest {
 
         List<CompletableFuture<?>> answers = new ArrayList<>();
         try (Gate gate = new Gate()) {
-            CompletableFuture<LockEngine.Tried> gated = tryAcquire(gate.name, a, Mode.EXCLUSIVE, 1);
-            Thread.sleep(200);
-            assertTrue(!gated.isDone(), "the first take waits for the state row the test holds");
+            List<CompletableFuture<LockEngine.Tried>> gated = gate.fill();
+            assertTrue(gated.stream().noneMatch(CompletableFuture::isDone), "the first takes wait for the state row");
             answers.add(tryAcquire(x, a, Mode.EXCLUSIVE, 1));             // 0: granted
             answers.add(enqueue(x, b, Mode.EXCLUSIVE, 1));                // 1: queued first
             answers.add(tryAcquire(x, c, Mode.SEMAPHORE, 3));             // 2: LOCK_MODE_MISMATCH
@@ -100,7 +102,7 @@ class LockBatchTest {
             Thread.sleep(100);
             assertTrue(answers.stream().noneMatch(CompletableFuture::isDone), "they all wait for the next transaction");
             gate.open();
-            granted.add(gated.get(10, TimeUnit.SECONDS).grant().orElseThrow());
+            gate.granted(gated);
         }
 
         LockEngine.Tried first = (LockEngine.Tried) answers.get(0).get(10, TimeUnit.SECONDS);
@@ -154,13 +156,12 @@ class LockBatchTest {
 
         List<CompletableFuture<?>> answers = new ArrayList<>();
         try (Gate gate = new Gate()) {
-            CompletableFuture<LockEngine.Tried> gated = tryAcquire(gate.name, owner(), Mode.EXCLUSIVE, 1);
-            Thread.sleep(200);
+            List<CompletableFuture<LockEngine.Tried>> gated = gate.fill();
             answers.add(enqueue(p, owner(), Mode.EXCLUSIVE, 1));          // SLOW in the batch: the Java path queues it
             answers.add(tryAcquire(p, owner(), Mode.EXCLUSIVE, 1));       // SLOW, then BUSY
             answers.add(tryAcquire(prefix + "q", owner(), Mode.EXCLUSIVE, 1)); // granted in the same batch
             gate.open();
-            granted.add(gated.get(10, TimeUnit.SECONDS).grant().orElseThrow());
+            gate.granted(gated);
         }
         LockEngine.Enqueued behind = (LockEngine.Enqueued) answers.get(0).get(10, TimeUnit.SECONDS);
         assertTrue(behind.grant().isEmpty());
@@ -175,7 +176,10 @@ class LockBatchTest {
         assertEquals(preemptor, state.waiters().get(0).owner());
     }
 
-    /** Holds the row lock of a lock's state row, so a take of that lock stays in flight until {@link #open()}. */
+    /**
+     * Holds the row lock of a lock's state row, so takes of that lock stay in flight until {@link #open()}: as many
+     * as the replica lets be in flight, so the next takes wait for a batch.
+     */
     private final class Gate implements AutoCloseable {
         final String name = prefix + "gate";
         final SqlConnection connection;
@@ -189,6 +193,22 @@ class LockBatchTest {
             tx = connection.begin().await().indefinitely();
             connection.preparedQuery("SELECT 1 FROM lock_state WHERE name = $1 FOR UPDATE").execute(Tuple.of(name))
                     .await().indefinitely();
+        }
+
+        List<CompletableFuture<LockEngine.Tried>> fill() throws InterruptedException {
+            List<CompletableFuture<LockEngine.Tried>> gated = new ArrayList<>();
+            for (int i = 0; i < config.batch().maxInFlight(); i++) {
+                gated.add(engine.tryAcquire(new LockRequest(name, owner(), UUID.randomUUID(), Mode.SHARED, 1, 1, 0,
+                        false, false, Duration.ofSeconds(30), null, null)).subscribeAsCompletionStage());
+            }
+            Thread.sleep(200);
+            return gated;
+        }
+
+        void granted(List<CompletableFuture<LockEngine.Tried>> gated) throws Exception {
+            for (CompletableFuture<LockEngine.Tried> take : gated) {
+                granted.add(take.get(10, TimeUnit.SECONDS).grant().orElseThrow());
+            }
         }
 
         void open() {
