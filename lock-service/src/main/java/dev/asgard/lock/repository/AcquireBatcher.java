@@ -3,11 +3,11 @@ package dev.asgard.lock.repository;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
@@ -27,7 +27,7 @@ import io.vertx.pgclient.PgException;
  */
 final class AcquireBatcher<I, R> {
 
-    private record Pending<I, R>(I request, Context context, UniEmitter<? super R> emitter) {
+    private record Pending<I, R>(I request, Context context, CompletableFuture<R> answer) {
     }
 
     private final int maxSize;
@@ -55,16 +55,21 @@ final class AcquireBatcher<I, R> {
         if (maxSize <= 1) {
             return one.apply(request);
         }
-        return Uni.createFrom().emitter(emitter -> {
-            Pending<I, R> pending = new Pending<>(request, Vertx.currentContext(), emitter);
+        return Uni.createFrom().deferred(() -> {
+            Pending<I, R> pending = null;
             synchronized (this) {
-                if (inFlight >= maxInFlight) {
+                if (inFlight < maxInFlight) {
+                    inFlight++;
+                } else {
+                    pending = new Pending<>(request, Vertx.currentContext(), new CompletableFuture<>());
                     waiting.add(pending);
-                    return;
                 }
-                inFlight++;
             }
-            run(List.of(pending));
+            if (pending == null) {
+                // Alone, exactly as without batching; when it ends, the takes that waited meanwhile go together.
+                return Uni.createFrom().deferred(() -> one.apply(request)).onTermination().invoke(this::next);
+            }
+            return Uni.createFrom().completionStage(pending.answer());
         });
     }
 
@@ -151,8 +156,8 @@ final class AcquireBatcher<I, R> {
 
     @SuppressWarnings("unchecked")
     private void answer(Pending<I, R> p, Object answer) {
-        Runnable complete = answer instanceof Throwable failure ? () -> p.emitter().fail(failure)
-                : () -> p.emitter().complete((R) answer);
+        Runnable complete = answer instanceof Throwable failure ? () -> p.answer().completeExceptionally(failure)
+                : () -> p.answer().complete((R) answer);
         if (p.context() == null || p.context() == Vertx.currentContext()) {
             complete.run();
         } else {
