@@ -83,4 +83,18 @@ public interface LockConfig {
      */
     @WithDefault("200ms")
     Duration queueUpdateInterval();
+
+    /** @return group commit of takes (docs/lock-service.md, "Several takes in one commit") */
+    Batch batch();
+
+    /** How takes of this replica share transactions. */
+    interface Batch {
+        /** @return most takes in one transaction; 1 runs every take in its own transaction */
+        @WithDefault("64")
+        int maxSize();
+
+        /** @return take transactions of this replica in flight before further takes wait to share the next one */
+        @WithDefault("4")
+        int maxInFlight();
+    }
 }

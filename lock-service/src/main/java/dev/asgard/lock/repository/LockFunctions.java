@@ -40,16 +40,27 @@ public class LockFunctions {
     private static final String ACQUIRE = "SELECT outcome, fencing_token, lease_expires_at, queue_position, queue_length,"
             + " blocked_by, owner_holds FROM lock_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
             + " $15, $16, $17, $18)";
+    private static final String ACQUIRE_MANY = "SELECT item, outcome, fencing_token, lease_expires_at, queue_position,"
+            + " queue_length, blocked_by, owner_holds, refusal, refusal_detail FROM lock_acquire_many($1, $2, $3, $4, $5,"
+            + " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
     private static final String RELEASE = "SELECT lock_release($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     private static final String SNAPSHOT = "SELECT kind, max_permits, fencing_counter, updated_at, holders, waiters"
             + " FROM lock_snapshot($1)";
 
+    private final Pool pool;
     private final LockConfig config;
     private final ReplicaId replica;
+    private final AcquireBatcher<Take, Taken> takes;
 
-    public LockFunctions(LockConfig config, ReplicaId replica) {
+    public LockFunctions(Pool pool, LockConfig config, ReplicaId replica) {
+        this.pool = pool;
         this.config = config;
         this.replica = replica;
+        this.takes = new AcquireBatcher<>(config.batch().maxSize(), config.batch().maxInFlight(), this::acquireAlone,
+                this::acquireTogether);
+    }
+
+    private record Take(Waiter waiter, int maxPermits, Instant now) {
     }
 
     /** What {@code lock_acquire} decided. */
@@ -87,7 +98,7 @@ public class LockFunctions {
         Refusal(String reason, String detail) {
             super(reason + " (" + detail + ")", null, false, false);
             this.reason = reason;
-            this.detail = detail;
+            this.detail = detail == null ? "" : detail;
         }
 
         /** @return the reason */
@@ -102,39 +113,102 @@ public class LockFunctions {
     }
 
     /**
-     * Takes the lock for a request that does not preempt, or queues it.
+     * Takes the lock for a request that does not preempt, or queues it. Takes that arrive while another take of this
+     * replica is in flight share the next transaction ({@link AcquireBatcher}); the answer is the same as alone.
      *
-     * @param pool the pool
      * @param waiter the request as a waiter (its replica null for a TryAcquire, which never queues)
      * @param maxPermits the capacity the request names
      * @param now the time of the change (microsecond precision)
      * @return the outcome; fails with {@link Refusal} when refused
      */
-    public Uni<Taken> acquire(Pool pool, Waiter waiter, int maxPermits, Instant now) {
+    public Uni<Taken> acquire(Waiter waiter, int maxPermits, Instant now) {
+        return takes.submit(new Take(waiter, maxPermits, now));
+    }
+
+    private Uni<Taken> acquireAlone(Take take) {
+        Waiter waiter = take.waiter();
         Tuple args = Tuple.from(new Object[] { waiter.name(), waiter.requestId(), waiter.owner().deviceId(),
-                waiter.owner().sessionId(), waiter.mode().name(), waiter.permits(), maxPermits, waiter.priority(),
+                waiter.owner().sessionId(), waiter.mode().name(), waiter.permits(), take.maxPermits(), waiter.priority(),
                 waiter.preemptible(), waiter.purpose(), waiter.leaseTtl().toMillis(),
                 waiter.waitDeadline() == null ? null : LockStore.at(waiter.waitDeadline()), waiter.replicaId(),
-                LockStore.at(now), LockStore.at(now.minus(config.replicaTimeout())),
+                LockStore.at(take.now()), LockStore.at(take.now().minus(config.replicaTimeout())),
                 config.limits().maxHeldPerDevice(), config.limits().maxWaitingPerDevice(), Topics.LOCK_EVENTS });
         return pool.preparedQuery(ACQUIRE).execute(args)
                 .onFailure(PgException.class).transform(LockFunctions::refusal)
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    Outcome outcome = Outcome.valueOf(row.getString("outcome"));
-                    Queued queued = null;
-                    if (outcome == Outcome.QUEUED) {
-                        List<Owner> blockedBy = new ArrayList<>();
-                        for (String owner : row.getArrayOfStrings("blocked_by")) {
-                            int slash = owner.indexOf('/');
-                            blockedBy.add(new Owner(UUID.fromString(owner.substring(0, slash)), owner.substring(slash + 1)));
-                        }
-                        queued = new Queued(row.getInteger("queue_position"), row.getInteger("queue_length"), blockedBy);
-                    }
-                    Long token = row.getLong("fencing_token");
-                    return new Taken(outcome, token == null ? 0 : token, LockStore.instant(row, "lease_expires_at"),
-                            queued, Boolean.TRUE.equals(row.getBoolean("owner_holds")));
-                });
+                .map(rows -> taken(rows.iterator().next()));
+    }
+
+    /** Several takes in one transaction: for each, in order, its {@link Taken} or its {@link Refusal}. */
+    private Uni<List<Object>> acquireTogether(List<Take> batch) {
+        int n = batch.size();
+        String[] names = new String[n];
+        UUID[] requestIds = new UUID[n];
+        UUID[] devices = new UUID[n];
+        String[] sessions = new String[n];
+        String[] modes = new String[n];
+        Integer[] permits = new Integer[n];
+        Integer[] maxPermits = new Integer[n];
+        Integer[] priorities = new Integer[n];
+        Boolean[] preemptibles = new Boolean[n];
+        String[] purposes = new String[n];
+        Long[] ttls = new Long[n];
+        OffsetDateTime[] deadlines = new OffsetDateTime[n];
+        UUID[] replicas = new UUID[n];
+        OffsetDateTime[] nows = new OffsetDateTime[n];
+        OffsetDateTime[] aliveSinces = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            Take take = batch.get(i);
+            Waiter w = take.waiter();
+            names[i] = w.name();
+            requestIds[i] = w.requestId();
+            devices[i] = w.owner().deviceId();
+            sessions[i] = w.owner().sessionId();
+            modes[i] = w.mode().name();
+            permits[i] = w.permits();
+            maxPermits[i] = take.maxPermits();
+            priorities[i] = w.priority();
+            preemptibles[i] = w.preemptible();
+            purposes[i] = w.purpose();
+            ttls[i] = w.leaseTtl().toMillis();
+            deadlines[i] = w.waitDeadline() == null ? null : LockStore.at(w.waitDeadline());
+            replicas[i] = w.replicaId();
+            nows[i] = LockStore.at(take.now());
+            aliveSinces[i] = LockStore.at(take.now().minus(config.replicaTimeout()));
+        }
+        Tuple args = Tuple.from(new Object[] { names, requestIds, devices, sessions, modes, permits, maxPermits,
+                priorities, preemptibles, purposes, ttls, deadlines, replicas, nows, aliveSinces,
+                config.limits().maxHeldPerDevice(), config.limits().maxWaitingPerDevice(), Topics.LOCK_EVENTS });
+        return pool.preparedQuery(ACQUIRE_MANY).execute(args).map(rows -> {
+            Object[] answers = new Object[n];
+            for (Row row : rows) {
+                int item = row.getInteger("item") - 1;
+                String refusal = row.getString("refusal");
+                answers[item] = refusal != null ? new Refusal(refusal, row.getString("refusal_detail"))
+                        : taken(row);
+            }
+            for (Object answer : answers) {
+                if (answer == null) {
+                    throw new IllegalStateException("lock_acquire_many answered " + rows.size() + " of " + n + " takes");
+                }
+            }
+            return List.of(answers);
+        });
+    }
+
+    private static Taken taken(Row row) {
+        Outcome outcome = Outcome.valueOf(row.getString("outcome"));
+        Queued queued = null;
+        if (outcome == Outcome.QUEUED) {
+            List<Owner> blockedBy = new ArrayList<>();
+            for (String owner : row.getArrayOfStrings("blocked_by")) {
+                int slash = owner.indexOf('/');
+                blockedBy.add(new Owner(UUID.fromString(owner.substring(0, slash)), owner.substring(slash + 1)));
+            }
+            queued = new Queued(row.getInteger("queue_position"), row.getInteger("queue_length"), blockedBy);
+        }
+        Long token = row.getLong("fencing_token");
+        return new Taken(outcome, token == null ? 0 : token, LockStore.instant(row, "lease_expires_at"), queued,
+                Boolean.TRUE.equals(row.getBoolean("owner_holds")));
     }
 
     /**

@@ -90,7 +90,7 @@ public class LockEngine {
         }
         Instant now = now();
         Waiter waiter = request.toWaiter(now, replicaId);
-        return functions.acquire(pool, waiter, request.maxPermits(), now)
+        return functions.acquire(waiter, request.maxPermits(), now)
                 .onFailure(LockFunctions.Refusal.class).transform(f -> refused(request, (LockFunctions.Refusal) f))
                 .chain(taken -> switch (taken.outcome()) {
             case GRANTED -> Uni.createFrom().item(new Enqueued(Optional.of(taken.holder(waiter, now)), null, true));
@@ -148,7 +148,7 @@ public class LockEngine {
         }
         Instant now = now();
         Waiter waiter = request.toWaiter(now, null);
-        return functions.acquire(pool, waiter, request.maxPermits(), now)
+        return functions.acquire(waiter, request.maxPermits(), now)
                 .onFailure(LockFunctions.Refusal.class).transform(f -> refused(request, (LockFunctions.Refusal) f))
                 .chain(taken -> switch (taken.outcome()) {
             case GRANTED -> Uni.createFrom().item(new Tried(Optional.of(taken.holder(waiter, now)), null));

@@ -121,6 +121,143 @@ class LockFunctionsTest {
         }
     }
 
+    /**
+     * {@code lock_acquire_many} answers every item exactly as {@code lock_acquire} called alone for each item, in name
+     * order (arrival order within a name), would, and leaves the same holders and queues; a refused item changes
+     * nothing (random requests over a few names, with mode and capacity mismatches, a device at its limit and request
+     * ids used twice; each run in a rolled-back transaction).
+     */
+    @Test
+    void aBatchOfTakesAnswersAndChangesWhatTheTakesAloneWould() {
+        Random random = new Random(20261123);
+        UUID replica = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
+                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        UUID limited = UUID.randomUUID();
+        pool.preparedQuery("INSERT INTO lock_device_limit (device_id, max_held, max_waiting, updated_at, updated_by)"
+                + " VALUES ($1, 1, 1, now(), 'test')").execute(Tuple.of(limited)).await().indefinitely();
+        List<UUID> devices = List.of(UUID.randomUUID(), UUID.randomUUID(), limited);
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (int round = 0; round < 40; round++) {
+            List<Object[]> items = new ArrayList<>();
+            List<UUID> requestIds = new ArrayList<>();
+            int count = 2 + random.nextInt(12);
+            for (int i = 0; i < count; i++) {
+                String name = "many/" + round + "/" + "cab".charAt(random.nextInt(3));
+                boolean semaphore = name.endsWith("c") ? random.nextInt(5) > 0 : random.nextInt(5) == 0;
+                String mode = semaphore ? "SEMAPHORE" : random.nextBoolean() ? "EXCLUSIVE" : "SHARED";
+                UUID requestId = !requestIds.isEmpty() && random.nextInt(8) == 0
+                        ? requestIds.get(random.nextInt(requestIds.size())) : UUID.randomUUID();
+                requestIds.add(requestId);
+                UUID device = devices.get(random.nextInt(devices.size()));
+                items.add(new Object[] { name, requestId, device, "s" + random.nextInt(2), mode,
+                        semaphore ? 1 + random.nextInt(2) : 1, semaphore ? 2 + random.nextInt(2) : 1,
+                        5 * random.nextInt(3), random.nextBoolean(), null, 30_000L, utc(now.plusSeconds(60)),
+                        random.nextBoolean() ? replica : null, utc(now), utc(now.minusSeconds(10)) });
+            }
+            List<String> alone = takesAlone(round, items);
+            List<String> together = takesTogether(round, items);
+            assertEquals(alone, together, "round " + round);
+            alone.subList(0, count).forEach(answer -> seen.add(answer.startsWith("REFUSED")
+                    ? answer.substring(0, answer.indexOf(' ', 8)) : answer.substring(0, answer.indexOf(' '))));
+        }
+        assertEquals(java.util.Set.of("BUSY", "GRANTED", "QUEUED", "REFUSED LOCK_MODE_MISMATCH", "REFUSED TOO_MANY_LOCKS",
+                "REFUSED TOO_MANY_WAITING", "REFUSED REQUEST_ID_IN_USE"), seen, "the cases covered");
+    }
+
+    private static final String AFTER = "SELECT coalesce(string_agg(name || ' holder ' || fencing_token || ' '"
+            + " || request_id, '; ' ORDER BY name, fencing_token), '') FROM lock_holder WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(name || ' waiter ' || request_id, '; '"
+            + " ORDER BY name, priority DESC, seq), '') FROM lock_waiter WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-') || ' ' || max_permits || ' '"
+            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1";
+
+    /** Each item by lock_acquire in its own savepoint, in the batch's order; the answers, then the locks after. */
+    private List<String> takesAlone(int round, List<Object[]> items) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            order.add(i);
+        }
+        // Byte order of the names, as COLLATE "C" (the names here are ASCII).
+        order.sort(java.util.Comparator.comparing(i -> (String) items.get(i)[0]));
+        String[] answers = new String[items.size()];
+        SqlConnection c = pool.getConnection().await().indefinitely();
+        Transaction tx = c.begin().await().indefinitely();
+        try {
+            for (int i : order) {
+                Object[] item = items.get(i);
+                Object[] args = java.util.Arrays.copyOf(item, 18);
+                args[15] = 1000;
+                args[16] = 100;
+                args[17] = Topics.LOCK_EVENTS;
+                c.query("SAVEPOINT item").execute().await().indefinitely();
+                try {
+                    Row r = c.preparedQuery("SELECT outcome, fencing_token, lease_expires_at, queue_position,"
+                            + " queue_length, blocked_by, owner_holds FROM lock_acquire($1, $2, $3, $4, $5, $6, $7, $8,"
+                            + " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)").execute(Tuple.from(args))
+                            .await().indefinitely().iterator().next();
+                    answers[i] = answer(r);
+                    c.query("RELEASE SAVEPOINT item").execute().await().indefinitely();
+                } catch (io.vertx.pgclient.PgException e) {
+                    c.query("ROLLBACK TO SAVEPOINT item").execute().await().indefinitely();
+                    String reason = "23505".equals(e.getSqlState()) ? "REQUEST_ID_IN_USE" : e.getErrorMessage();
+                    String detail = "23505".equals(e.getSqlState()) || e.getDetail() == null ? "" : e.getDetail();
+                    answers[i] = "REFUSED " + reason + " " + detail;
+                }
+            }
+            List<String> result = new ArrayList<>(List.of(answers));
+            c.preparedQuery(AFTER).execute(Tuple.of("many/" + round + "/%")).await().indefinitely()
+                    .forEach(r -> result.add(r.getString(0)));
+            return result;
+        } finally {
+            tx.rollback().await().indefinitely();
+            c.close().await().indefinitely();
+        }
+    }
+
+    /** All items in one lock_acquire_many; the answers, then the locks after. */
+    private List<String> takesTogether(int round, List<Object[]> items) {
+        Object[] args = new Object[18];
+        Class<?>[] types = { String.class, UUID.class, UUID.class, String.class, String.class, Integer.class,
+                Integer.class, Integer.class, Boolean.class, String.class, Long.class, java.time.OffsetDateTime.class,
+                UUID.class, java.time.OffsetDateTime.class, java.time.OffsetDateTime.class };
+        for (int a = 0; a < 15; a++) {
+            Object[] column = (Object[]) java.lang.reflect.Array.newInstance(types[a], items.size());
+            for (int i = 0; i < items.size(); i++) {
+                column[i] = items.get(i)[a];
+            }
+            args[a] = column;
+        }
+        args[15] = 1000;
+        args[16] = 100;
+        args[17] = Topics.LOCK_EVENTS;
+        String[] answers = new String[items.size()];
+        SqlConnection c = pool.getConnection().await().indefinitely();
+        Transaction tx = c.begin().await().indefinitely();
+        try {
+            c.preparedQuery("SELECT item, outcome, fencing_token, lease_expires_at, queue_position, queue_length,"
+                    + " blocked_by, owner_holds, refusal, refusal_detail FROM lock_acquire_many($1, $2, $3, $4, $5, $6,"
+                    + " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)").execute(Tuple.from(args))
+                    .await().indefinitely().forEach(r -> answers[r.getInteger("item") - 1] = r.getString("refusal") != null
+                            ? "REFUSED " + r.getString("refusal") + " " + r.getString("refusal_detail") : answer(r));
+            List<String> result = new ArrayList<>(List.of(answers));
+            c.preparedQuery(AFTER).execute(Tuple.of("many/" + round + "/%")).await().indefinitely()
+                    .forEach(r -> result.add(r.getString(0)));
+            return result;
+        } finally {
+            tx.rollback().await().indefinitely();
+            c.close().await().indefinitely();
+        }
+    }
+
+    private static String answer(Row r) {
+        return r.getString("outcome") + " " + r.getLong("fencing_token") + " " + r.getOffsetDateTime("lease_expires_at")
+                + " " + r.getInteger("queue_position") + "/" + r.getInteger("queue_length") + " "
+                + (r.getArrayOfStrings("blocked_by") == null ? null : List.of(r.getArrayOfStrings("blocked_by")))
+                + " " + r.getBoolean("owner_holds");
+    }
+
     private List<UUID> grantedBySql(String name, String kind, int maxPermits, List<Holder> holders, List<Waiter> waiters,
             Instant now) {
         SqlConnection c = pool.getConnection().await().indefinitely();
