@@ -22,6 +22,7 @@ import dev.asgard.proto.lock.v1.LockServiceGrpc;
 import dev.asgard.proto.lock.v1.ReleaseRequest;
 import dev.asgard.proto.lock.v1.ReleaseResponse;
 import dev.asgard.testsupport.DeviceTokens;
+import dev.asgard.testsupport.PackagedService;
 import io.grpc.CallCredentials;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -45,10 +46,10 @@ final class LoadClient implements Runnable {
     /** The replicas as the clients see them; {@code killedAt} is set just before the kill. */
     interface Cluster {
         /** @return a live replica, at random */
-        Replica pick();
+        PackagedService pick();
 
         /** @return whether this replica was killed and the failure happened after the kill started */
-        boolean lostToKill(Replica replica);
+        boolean lostToKill(PackagedService replica);
     }
 
     private final String id;
@@ -87,7 +88,7 @@ final class LoadClient implements Runnable {
     private void cycle() throws InterruptedException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String name = settings.names().get(random.nextInt(settings.names().size()));
-        Replica replica = cluster.pick();
+        PackagedService replica = cluster.pick();
         Stream stream = open(replica, name);
         journal.count("acquire.streams");
         try {
@@ -98,7 +99,7 @@ final class LoadClient implements Runnable {
         }
     }
 
-    private void acquireAndHold(Replica replica, String name, Stream stream) throws InterruptedException {
+    private void acquireAndHold(PackagedService replica, String name, Stream stream) throws InterruptedException {
         Instant deadline = stream.opened.plus(settings.waitTimeout()).plus(settings.hangMargin());
         AcquireResponse granted = null;
         while (granted == null) {
@@ -106,7 +107,7 @@ final class LoadClient implements Runnable {
                     TimeUnit.MILLISECONDS);
             if (event == null) {
                 journal.violations.add(String.format("%s: Acquire of %s on %s (request %s) neither granted nor aborted"
-                        + " within the wait timeout + %s: a lost wake-up", id, name, replica.name, stream.requestId,
+                        + " within the wait timeout + %s: a lost wake-up", id, name, replica.name(), stream.requestId,
                         settings.hangMargin()));
                 journal.count("acquire.hung");
                 return;
@@ -120,7 +121,7 @@ final class LoadClient implements Runnable {
                         journal.count("acquire.aborted." + reason);
                         if (response.getAborted().getReason().getNumber() == 0) {
                             journal.violations.add(String.format("%s: Acquire of %s on %s (request %s) aborted without a"
-                                    + " reason: %s", id, name, replica.name, stream.requestId, response));
+                                    + " reason: %s", id, name, replica.name(), stream.requestId, response));
                         }
                         return;
                     }
@@ -141,7 +142,7 @@ final class LoadClient implements Runnable {
         hold(replica, name, stream, granted);
     }
 
-    private void hold(Replica replica, String name, Stream stream, AcquireResponse response) throws InterruptedException {
+    private void hold(PackagedService replica, String name, Stream stream, AcquireResponse response) throws InterruptedException {
         Instant received = Instant.now();
         long token = response.getGranted().getFencingToken();
         Instant acquireTime = instant(response.getGranted().getAcquireTime());
@@ -193,10 +194,10 @@ final class LoadClient implements Runnable {
         if (early == COMPLETED || early instanceof AcquireResponse response2 && response2.hasLost() && !stalled
                 && !lostRenewal) {
             journal.violations.add(String.format("%s: the stream of grant %d of %s on %s ended while the lock was held"
-                    + " and renewed: %s", id, token, name, replica.name, early));
+                    + " and renewed: %s", id, token, name, replica.name(), early));
         }
         String outcome = release(name, token);
-        journal.grants.add(new Journal.Grant(name, token, id, deviceId, replica.name, acquireTime, received,
+        journal.grants.add(new Journal.Grant(name, token, id, deviceId, replica.name(), acquireTime, received,
                 leaseExpiresAt, sectionEnd, outcome));
         // The holder's stream ends after the release: completed, or LOST first when the lease had run out.
         Instant deadline = Instant.now().plus(settings.hangMargin());
@@ -205,7 +206,7 @@ final class LoadClient implements Runnable {
                     TimeUnit.MILLISECONDS);
             if (event == null) {
                 journal.violations.add(String.format("%s: the stream of grant %d of %s on %s did not end within %s of"
-                        + " the release (%s)", id, token, name, replica.name, settings.hangMargin(), outcome));
+                        + " the release (%s)", id, token, name, replica.name(), settings.hangMargin(), outcome));
                 return;
             }
             if (event == COMPLETED) {
@@ -287,7 +288,7 @@ final class LoadClient implements Runnable {
     /** A unary call on a live replica; one that fails because its replica was killed is retried on another. */
     private <T> T call(Function<LockServiceGrpc.LockServiceBlockingStub, T> rpc) {
         for (int attempt = 0;; attempt++) {
-            Replica replica = cluster.pick();
+            PackagedService replica = cluster.pick();
             try {
                 return rpc.apply(LockServiceGrpc.newBlockingStub(replica.channel()).withCallCredentials(credentials)
                         .withDeadlineAfter(20, TimeUnit.SECONDS));
@@ -301,15 +302,15 @@ final class LoadClient implements Runnable {
         }
     }
 
-    private void failed(Replica replica, String phase, Throwable failure) {
+    private void failed(PackagedService replica, String phase, Throwable failure) {
         if (cluster.lostToKill(replica)) {
             journal.count(phase + ".lost-to-kill");
         } else {
-            journal.errors.add(id + ": " + phase + " stream on " + replica.name + " failed: " + Status.fromThrowable(failure));
+            journal.errors.add(id + ": " + phase + " stream on " + replica.name() + " failed: " + Status.fromThrowable(failure));
         }
     }
 
-    private Stream open(Replica replica, String name) {
+    private Stream open(PackagedService replica, String name) {
         Stream stream = new Stream();
         AcquireRequest request = AcquireRequest.newBuilder().setName(name).setSessionId(session)
                 .setMode(LockMode.LOCK_MODE_EXCLUSIVE).setRequestId(stream.requestId)

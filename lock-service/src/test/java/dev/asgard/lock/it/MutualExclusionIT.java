@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -30,10 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import dev.asgard.testsupport.DeviceTokens;
+import dev.asgard.testsupport.PackagedService;
 import dev.asgard.testsupport.PostgresServer;
 import dev.asgard.testsupport.TestServers;
-import dev.asgard.testsupport.TestTokens;
 
 /**
  * The mutual-exclusion checker of issue 4: the packaged lock-service started twice against one database, clients
@@ -70,12 +68,12 @@ class MutualExclusionIT {
         postgres.createDatabaseIfMissing(DATABASE);
         Map<String, String> config = replicaConfig(postgres, TestServers.kafka().bootstrapServers());
 
-        List<Replica> replicas = new ArrayList<>();
+        List<PackagedService> replicas = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         try {
             // One after the other: the first migrates the schema, the second finds it ready.
             for (String name : List.of("replica-a", "replica-b")) {
-                Replica replica = Replica.start(name, jar, config, work);
+                PackagedService replica = PackagedService.start(name, jar, config, work);
                 replicas.add(replica);
                 replica.awaitReady(Duration.ofMinutes(3));
             }
@@ -83,11 +81,11 @@ class MutualExclusionIT {
         } finally {
             clients.shutdownNow();
             clients.awaitTermination(30, TimeUnit.SECONDS);
-            replicas.forEach(Replica::close);
+            replicas.forEach(PackagedService::close);
         }
     }
 
-    private void checkRun(List<Replica> replicas, ExecutorService clients, PostgresServer postgres) throws Exception {
+    private void checkRun(List<PackagedService> replicas, ExecutorService clients, PostgresServer postgres) throws Exception {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < NAMES; i++) {
             names.add("it/" + run + "/mutex-" + i);
@@ -103,13 +101,13 @@ class MutualExclusionIT {
         }
 
         Thread.sleep(KILL_AFTER.toMillis());
-        Replica victim = replicas.get(ThreadLocalRandom.current().nextInt(replicas.size()));
+        PackagedService victim = replicas.get(ThreadLocalRandom.current().nextInt(replicas.size()));
         long pid = victim.pid();
         long grantsBeforeKill = journal.get("acquire.granted");
         cluster.killed = victim;
         Instant killedAt = Instant.now();
         int exit = victim.kill();
-        assertEquals(137, exit, victim.name + " (pid " + pid + ") should have died of SIGKILL");
+        assertEquals(137, exit, victim.name() + " (pid " + pid + ") should have died of SIGKILL");
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still alive");
 
         clients.shutdown();
@@ -117,8 +115,8 @@ class MutualExclusionIT {
         assertTrue(clients.awaitTermination(drain.toSeconds(), TimeUnit.SECONDS), "clients did not stop");
         Instant end = Instant.now();
 
-        Replica survivor = replicas.stream().filter(r -> r != victim).findFirst().orElseThrow();
-        assertTrue(survivor.isAlive(), survivor.name + " died:\n" + survivor.tail());
+        PackagedService survivor = replicas.stream().filter(r -> r != victim).findFirst().orElseThrow();
+        assertTrue(survivor.isAlive(), survivor.name() + " died:\n" + survivor.tail());
         DatabaseRecord database = DatabaseRecord.read(postgres, names, REPLICA_TIMEOUT.plus(LEASE).plus(HANG_MARGIN));
         checkTokens(journal, database, names);
 
@@ -197,7 +195,7 @@ class MutualExclusionIT {
     }
 
     private String summary(Journal journal, Map<String, Long> counters, Map<String, FencedRegister> registers,
-            DatabaseRecord database, Replica victim, long pid, int exit, Duration took, long grantsBeforeKill,
+            DatabaseRecord database, PackagedService victim, long pid, int exit, Duration took, long grantsBeforeKill,
             long grantsAfterRecovery) {
         long writes = journal.get("writes.accepted") + journal.get("writes.rejected-by-fencing");
         long releases = counters.entrySet().stream().filter(e -> e.getKey().startsWith("release."))
@@ -214,7 +212,7 @@ class MutualExclusionIT {
                 .append(" s, wait timeout ").append(WAIT_TIMEOUT.toSeconds()).append(" s, ").append(took.toSeconds())
                 .append(" s of load\n");
         out.append(String.format("  killed %s (pid %d) with SIGKILL after %d s, exit status %d; grants before the kill %d,"
-                + " after recovery (kill + replica timeout + lease) %d%n", victim.name, pid, KILL_AFTER.toSeconds(), exit,
+                + " after recovery (kill + replica timeout + lease) %d%n", victim.name(), pid, KILL_AFTER.toSeconds(), exit,
                 grantsBeforeKill, grantsAfterRecovery));
         out.append(String.format("  operations checked: %d (Acquire streams %d, fenced writes %d, releases %d,"
                 + " keep-alives %d)%n", operations, streams, writes, releases, keepAlives));
@@ -238,48 +236,33 @@ class MutualExclusionIT {
     }
 
     private static Map<String, String> replicaConfig(PostgresServer postgres, String kafka) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl(DATABASE));
-        config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(DATABASE));
-        config.put("quarkus.datasource.username", postgres.username());
-        config.put("quarkus.datasource.password", postgres.password());
-        config.put("kafka.bootstrap.servers", kafka);
-        // Device tokens of this JVM (what DeviceAuthResource gives a @QuarkusTest).
-        config.put("asgard.device-auth.jwks", DeviceTokens.jwks());
-        config.put("asgard.device-auth.issuer", DeviceTokens.ISSUER);
-        config.put("asgard.device-auth.audience", DeviceTokens.AUDIENCE);
-        // Keycloak tokens of this JVM, verified locally (what OidcTokenResource gives a @QuarkusTest).
-        config.put("quarkus.oidc.auth-server-url", "");
-        config.put("quarkus.oidc.public-key", TestTokens.publicKeyBase64());
-        config.put("quarkus.oidc.token.issuer", TestTokens.ISSUER);
-        config.put("quarkus.oidc.discovery-enabled", "false");
-        config.put("quarkus.oidc.application-type", "service");
+        // Device and administrator tokens of this JVM (what DeviceAuthResource and OidcTokenResource give a
+        // @QuarkusTest); plain-text logs.
+        Map<String, String> config = PackagedService.platformConfig(postgres, DATABASE, kafka);
         // A dead replica's waiters go after 3 s instead of 10 s, so the run sees the clean-up.
         config.put("asgard.lock.replica-timeout", REPLICA_TIMEOUT.toSeconds() + "s");
         config.put("asgard.lock.replica-heartbeat", "1s");
-        config.put("quarkus.log.console.json.enabled", "false");
-        config.put("%prod.quarkus.log.console.json.enabled", "false");
         return config;
     }
 
     /** The replicas as the clients see them. */
     private static final class KillableCluster implements LoadClient.Cluster {
-        private final List<Replica> replicas;
-        volatile Replica killed;
+        private final List<PackagedService> replicas;
+        volatile PackagedService killed;
 
-        KillableCluster(List<Replica> replicas) {
+        KillableCluster(List<PackagedService> replicas) {
             this.replicas = replicas;
         }
 
         @Override
-        public Replica pick() {
-            Replica killedNow = killed;
-            List<Replica> live = replicas.stream().filter(r -> r != killedNow).toList();
+        public PackagedService pick() {
+            PackagedService killedNow = killed;
+            List<PackagedService> live = replicas.stream().filter(r -> r != killedNow).toList();
             return live.get(ThreadLocalRandom.current().nextInt(live.size()));
         }
 
         @Override
-        public boolean lostToKill(Replica replica) {
+        public boolean lostToKill(PackagedService replica) {
             return replica == killed;
         }
     }
