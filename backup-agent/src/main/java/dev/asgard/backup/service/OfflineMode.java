@@ -69,6 +69,8 @@ public class OfflineMode {
     /** Held by an offline backup or by the scheduler's tick: never both at once. */
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile boolean runningOffline;
+    /** A due offline backup found the scheduler's tick holding {@link #busy}: the next tick leaves it the turn. */
+    private volatile boolean offlineRunWaiting;
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     public OfflineMode(OfflineConfig config, OfflineReconciler store, RunExecutor executor, Restic restic,
@@ -95,7 +97,8 @@ public class OfflineMode {
      * @return runs queued; failed when PostgreSQL does not answer
      */
     public Uni<Integer> schedule(Supplier<Uni<Integer>> scheduleDue) {
-        if (!busy.compareAndSet(false, true)) {
+        // A due offline backup goes first: probing an unreachable database can take the whole tick, every tick.
+        if (offlineRunWaiting && offline() || !busy.compareAndSet(false, true)) {
             return Uni.createFrom().item(0);
         }
         return Uni.createFrom().deferred(() -> reconcileJournal().chain(() -> scheduleDue.get()))
@@ -198,19 +201,26 @@ public class OfflineMode {
 
     @Scheduled(every = "1s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void runDue() {
-        if (stopping || !offline() || executor.executingBackups() > 0 || !busy.compareAndSet(false, true)) {
+        if (stopping || !offline() || executor.executingBackups() > 0) {
+            offlineRunWaiting = false;
             return;
         }
+        ConfigCache.Document doc = loadCopy();
+        Instant now = clock.instant();
+        Optional<ConfigCache.CachedJob> due = doc.jobs().stream()
+                .filter(j -> j.nextRunAt() != null && !j.nextRunAt().isAfter(now))
+                .min(java.util.Comparator.comparing(ConfigCache.CachedJob::nextRunAt));
+        if (due.isEmpty()) {
+            offlineRunWaiting = false;
+            return;
+        }
+        if (!busy.compareAndSet(false, true)) {
+            offlineRunWaiting = true;
+            return;
+        }
+        offlineRunWaiting = false;
         boolean started = false;
         try {
-            ConfigCache.Document doc = loadCopy();
-            Instant now = clock.instant();
-            Optional<ConfigCache.CachedJob> due = doc.jobs().stream()
-                    .filter(j -> j.nextRunAt() != null && !j.nextRunAt().isAfter(now))
-                    .min(java.util.Comparator.comparing(ConfigCache.CachedJob::nextRunAt));
-            if (due.isEmpty()) {
-                return;
-            }
             runningOffline = true;
             Thread.ofVirtual().name("offline-backup-" + due.get().id()).start(() -> {
                 try {

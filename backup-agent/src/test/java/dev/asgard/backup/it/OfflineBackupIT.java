@@ -15,16 +15,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import dev.asgard.backup.restic.Restic;
 import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.restic.ResticRunner;
 import dev.asgard.backup.restic.ResticSnapshot;
+import dev.asgard.commons.events.Topics;
+import dev.asgard.proto.events.v1.BackupRunSucceeded;
 import dev.asgard.testsupport.PackagedService;
 import dev.asgard.testsupport.ServerLifecycle;
 import dev.asgard.testsupport.TestServers;
 import dev.asgard.testsupport.TestTokens;
+import dev.asgard.testsupport.TopicReader;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
@@ -124,6 +128,15 @@ class OfflineBackupIT {
             assertEquals(AGENT, offline.get("agentId"));
             assertNotEquals(online.get("scheduledTime"), offline.get("scheduledTime"));
             assertFalse(Files.exists(journalFile) && Files.size(journalFile) > 0, "the journal is emptied");
+            // Its events went through the outbox like an online run's.
+            String offlineId = (String) offline.get("id");
+            List<ConsumerRecord<String, byte[]>> events = TopicReader.readUntil(TestServers.kafka()
+                    .bootstrapServers(), Topics.BACKUP_EVENTS, r -> offlineId.equals(r.key())
+                            && "asgard.backup.run.succeeded".equals(type(r)), Duration.ofSeconds(30));
+            assertTrue(events.stream().anyMatch(r -> offlineId.equals(r.key())
+                    && "asgard.backup.run.started".equals(type(r))), "started event of the offline run");
+            BackupRunSucceeded succeededEvent = BackupRunSucceeded.parseFrom(events.get(events.size() - 1).value());
+            assertEquals(snapshotId(offline), succeededEvent.getBackupSummary().getSnapshotId());
             // The planned start made offline is not caught up again: the job's next start lies after it.
             Instant nextRun = Instant.parse(admin(agent).get("/api/v1/jobs/" + job).then().statusCode(200).extract()
                     .path("nextRunTime"));
@@ -132,6 +145,11 @@ class OfflineBackupIT {
                     .get("/api/v1/runs").then().statusCode(200).extract().jsonPath().getList("items"),
                     "no catch-up of a start made offline");
         }
+    }
+
+    private static String type(ConsumerRecord<String, byte[]> r) {
+        var h = r.headers().lastHeader("ce_type");
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static boolean matches(ResticSnapshot s, String runSnapshotId) {
