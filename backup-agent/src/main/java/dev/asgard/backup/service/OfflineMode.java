@@ -120,14 +120,29 @@ public class OfflineMode {
         Set<UUID> done = Collections.synchronizedSet(new HashSet<>());
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (OfflineJournal.Entry e : entries) {
-            chain = chain.chain(() -> store.reconcile(e, executor.agentId())).invoke(() -> done.add(e.runId()))
-                    .replaceWithVoid();
+            chain = chain.chain(() -> store.reconcile(e, executor.agentId()))
+                    // An entry PostgreSQL refuses for another reason than being unreachable would block the
+                    // scheduler for good: it is set aside (journal file + ".rejected") for an operator instead.
+                    .onFailure(f -> !DatabaseOutage.isConnectionFailure(f)).recoverWithItem(f -> {
+                        LOG.errorf(f, "offline run %s of job %s cannot be recorded; kept in %s.rejected", e.runId(),
+                                e.jobId(), journal.file());
+                        reject(e);
+                        return false;
+                    }).invoke(() -> done.add(e.runId())).replaceWithVoid();
         }
         // Entries leave the journal only after their transaction committed; on a failure those before it do.
         return chain.onTermination().invoke(() -> removeFromJournal(done)).invoke(() -> {
             refreshRequested = true;
             LOG.infof("PostgreSQL answers again: %d run(s) made while it was unreachable are recorded", done.size());
         });
+    }
+
+    private void reject(OfflineJournal.Entry e) {
+        try {
+            new OfflineJournal(journal.file().resolveSibling(journal.file().getFileName() + ".rejected")).append(e);
+        } catch (java.io.IOException x) {
+            LOG.errorf("offline run %s could not be set aside: %s", e.runId(), x.getMessage());
+        }
     }
 
     private void removeFromJournal(Set<UUID> done) {

@@ -130,6 +130,9 @@ class SharedRepositoryIT {
         Map<String, String> c = new LinkedHashMap<>(config);
         c.put("asgard.backup.runs.agent-id", name);
         c.put("asgard.backup.identity.state-file", work.resolve(name + "-identity.json").toString());
+        // Each agent's offline copy and journal in the test's folder, not the home folder.
+        c.put("asgard.backup.offline.cache-file", work.resolve(name + "-cache.bin").toString());
+        c.put("asgard.backup.offline.journal-file", work.resolve(name + "-journal.jsonl").toString());
         return c;
     }
 
