@@ -95,6 +95,22 @@ public class BackupRunRepository implements PanacheRepositoryBase<BackupRun, UUI
     }
 
     /**
+     * Which agent executed each job's latest started backup (the rule of who runs a job while PostgreSQL is down).
+     *
+     * @return agent id by job id, for jobs with an executed run
+     */
+    public Uni<java.util.Map<UUID, String>> lastExecutingAgents() {
+        return getSession().chain(s -> s.createNativeQuery("SELECT DISTINCT ON (job_id) CAST(job_id AS text), agent_id"
+                + " FROM backup.run WHERE job_id IS NOT NULL AND agent_id IS NOT NULL AND kind = 'BACKUP'"
+                + " AND started_at IS NOT NULL ORDER BY job_id, started_at DESC", Object[].class).getResultList())
+                .map(rows -> {
+                    java.util.Map<UUID, String> agents = new java.util.HashMap<>();
+                    rows.forEach(r -> agents.put(UUID.fromString((String) r[0]), (String) r[1]));
+                    return agents;
+                });
+    }
+
+    /**
      * Deletes the job's finished runs beyond the newest {@code keep}.
      *
      * @param jobId the job

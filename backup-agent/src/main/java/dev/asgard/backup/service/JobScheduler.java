@@ -31,14 +31,16 @@ public class JobScheduler {
     private final RunService runs;
     private final RunExecutor executor;
     private final RunConfig config;
+    private final OfflineMode offline;
     private final Clock clock;
 
     public JobScheduler(BackupJobRepository jobs, RunService runs, RunExecutor executor, RunConfig config,
-            Clock clock) {
+            OfflineMode offline, Clock clock) {
         this.jobs = jobs;
         this.runs = runs;
         this.executor = executor;
         this.config = config;
+        this.offline = offline;
         this.clock = clock;
     }
 
@@ -47,7 +49,8 @@ public class JobScheduler {
         if (!config.schedulerEnabled()) {
             return Uni.createFrom().voidItem();
         }
-        return scheduleDue().onFailure().invoke(e -> LOG.warnf("scheduling due jobs failed: %s", e.getMessage()))
+        // Through OfflineMode: runs made while PostgreSQL was down are recorded first, and it learns of outages.
+        return offline.schedule(this::scheduleDue).onFailure().invoke(e -> LOG.warnf("scheduling due jobs failed: %s", e.getMessage()))
                 .onFailure().recoverWithItem(0)
                 // Also starts retries whose back-off has passed.
                 .invoke(ignored -> executor.kick()).replaceWithVoid();

@@ -102,6 +102,11 @@ public class RunExecutor {
         }
     }
 
+    /** @return backups executing on this agent now (offline backups wait for them: {@link OfflineMode}) */
+    public int executingBackups() {
+        return running.get();
+    }
+
     /** @return this agent instance's id */
     public String agentId() {
         return agentId;

@@ -219,6 +219,23 @@ public class RunService {
         r.progressAt = at;
     }
 
+    /** Copies restic's summary onto a run (also used for runs made while PostgreSQL was down). */
+    static void applySummary(BackupRun r, BackupMessage.Summary s) {
+        r.snapshotId = s.snapshotId();
+        r.filesNew = s.filesNew();
+        r.filesChanged = s.filesChanged();
+        r.filesUnmodified = s.filesUnmodified();
+        r.dirsNew = s.dirsNew();
+        r.dirsChanged = s.dirsChanged();
+        r.dirsUnmodified = s.dirsUnmodified();
+        r.dataBlobs = s.dataBlobs();
+        r.treeBlobs = s.treeBlobs();
+        r.dataAdded = s.dataAdded();
+        r.totalFilesProcessed = s.totalFilesProcessed();
+        r.totalBytesProcessed = s.totalBytesProcessed();
+        r.durationMs = Math.round(s.totalDuration() * 1000);
+    }
+
     /**
      * How a run ended.
      *
@@ -291,20 +308,7 @@ public class RunService {
             r.state = f.state();
             r.finishedAt = now;
             if (f.summary() != null) {
-                BackupMessage.Summary s = f.summary();
-                r.snapshotId = s.snapshotId();
-                r.filesNew = s.filesNew();
-                r.filesChanged = s.filesChanged();
-                r.filesUnmodified = s.filesUnmodified();
-                r.dirsNew = s.dirsNew();
-                r.dirsChanged = s.dirsChanged();
-                r.dirsUnmodified = s.dirsUnmodified();
-                r.dataBlobs = s.dataBlobs();
-                r.treeBlobs = s.treeBlobs();
-                r.dataAdded = s.dataAdded();
-                r.totalFilesProcessed = s.totalFilesProcessed();
-                r.totalBytesProcessed = s.totalBytesProcessed();
-                r.durationMs = Math.round(s.totalDuration() * 1000);
+                applySummary(r, f.summary());
             }
             r.failureKind = f.failureKind();
             r.failureMessage = f.message();

@@ -52,6 +52,8 @@ class GracefulShutdownIT {
         config.put("asgard.backup.restic.cache-dir", work.resolve("restic-cache").toString());
         config.put("asgard.backup.runs.agent-id", "agent-it");
         config.put("asgard.backup.runs.progress-event-interval", "1s");
+        config.put("asgard.backup.offline.cache-file", work.resolve("offline-cache.bin").toString());
+        config.put("asgard.backup.offline.journal-file", work.resolve("offline-journal.jsonl").toString());
 
         // A medium backup (a few seconds) and a long one (minutes): sparse files cost no disk space.
         Path medium = sparse("medium", 768L * 1024 * 1024);

@@ -30,8 +30,8 @@ import io.restassured.specification.RequestSpecification;
 /**
  * Two agents sharing one repository (issue 5, items 5 and 7), with the real registry-service and lock-service
  * (their packaged applications): each agent enrols with a join token and heartbeats, takes repository locks in
- * lock-service with its device token; while agent A backs up (shared lock), agent B's check (exclusive) is refused
- * with REPOSITORY_BUSY, and runs once A's backup has ended.
+ * lock-service with its device token; while one agent backs up (shared lock), the other agent's check (exclusive)
+ * is refused with REPOSITORY_BUSY, and runs once the backup has ended.
  */
 class SharedRepositoryIT {
 
@@ -104,20 +104,25 @@ class SharedRepositoryIT {
             await(() -> admin(a).get("/api/v1/runs/" + run).then().extract().jsonPath().get("progress") != null,
                     Duration.ofSeconds(60));
 
-            // lock-service knows agent A's device holds the repository, shared.
+            // Both agents claim from the same queue: usually A (which queued the run and kicks its executor at once)
+            // executes it, but B's tick may come first. The other agent is the one that must wait.
+            String executing = admin(a).get("/api/v1/runs/" + run).then().extract().path("agentId");
+            PackagedService other = "agent-a".equals(executing) ? b : a;
+
+            // lock-service knows the executing agent's device holds the repository, shared.
             JsonPath held = admin(lock).get("/api/v1/locks/backup/repo/" + repo).then().statusCode(200).extract()
                     .jsonPath();
             assertEquals("shared", held.getString("holders[0].mode"), held.prettify());
-            assertEquals(deviceId(registry, "agent-a"), held.getString("holders[0].deviceId"));
+            assertEquals(deviceId(registry, executing), held.getString("holders[0].deviceId"));
 
-            // Agent B's exclusive check must not run beside it.
-            admin(b).post("/api/v1/repositories/" + repo + "/check").then().statusCode(409)
+            // The other agent's exclusive check must not run beside it.
+            admin(other).post("/api/v1/repositories/" + repo + "/check").then().statusCode(409)
                     .body("reason", equalTo("REPOSITORY_BUSY"));
 
             admin(a).post("/api/v1/runs/" + run + "/cancel").then().statusCode(200);
             await(() -> "CANCELLED".equals(admin(a).get("/api/v1/runs/" + run).then().extract().path("state")),
                     Duration.ofSeconds(30));
-            admin(b).post("/api/v1/repositories/" + repo + "/check").then().statusCode(200)
+            admin(other).post("/api/v1/repositories/" + repo + "/check").then().statusCode(200)
                     .body("outcome", equalTo("passed"));
             admin(lock).get("/api/v1/locks/backup/repo/" + repo).then().statusCode(200)
                     .body("holders.size()", equalTo(0));
@@ -130,6 +135,9 @@ class SharedRepositoryIT {
         Map<String, String> c = new LinkedHashMap<>(config);
         c.put("asgard.backup.runs.agent-id", name);
         c.put("asgard.backup.identity.state-file", work.resolve(name + "-identity.json").toString());
+        // Each agent's offline copy and journal in the test's folder, not the home folder.
+        c.put("asgard.backup.offline.cache-file", work.resolve(name + "-cache.bin").toString());
+        c.put("asgard.backup.offline.journal-file", work.resolve(name + "-journal.jsonl").toString());
         return c;
     }
 
