@@ -46,7 +46,8 @@ public class JobScheduler {
 
     @Scheduled(every = "${asgard.backup.runs.scheduler-tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
-        if (!config.schedulerEnabled()) {
+        // Not once a shutdown has begun: nothing new starts, and the database pools close under the tick.
+        if (!config.schedulerEnabled() || executor.stopping()) {
             return Uni.createFrom().voidItem();
         }
         // Through OfflineMode: runs made while PostgreSQL was down are recorded first, and it learns of outages.

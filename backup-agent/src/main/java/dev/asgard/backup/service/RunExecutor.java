@@ -102,6 +102,11 @@ public class RunExecutor {
         }
     }
 
+    /** @return whether a shutdown has begun (no new runs start; schedulers stop ticking) */
+    public boolean stopping() {
+        return stopping;
+    }
+
     /** @return backups executing on this agent now (offline backups wait for them: {@link OfflineMode}) */
     public int executingBackups() {
         return running.get();
