@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.asgard.backup.restic.Restic;
 import dev.asgard.backup.restic.ResticRepo;
 import dev.asgard.backup.restic.ResticRunner;
+import dev.asgard.testsupport.Await;
 import dev.asgard.testsupport.PackagedService;
 import dev.asgard.testsupport.TestServers;
 import dev.asgard.testsupport.TestTokens;
@@ -151,7 +152,7 @@ class GracefulShutdownIT {
         return admin(agent).get("/api/v1/runs/" + runId).then().statusCode(200).extract().jsonPath();
     }
 
-    private static JsonPath awaitEnd(PackagedService agent, String runId) {
+    private static JsonPath awaitEnd(PackagedService agent, String runId) throws Exception {
         JsonPath[] last = new JsonPath[1];
         await(() -> TERMINAL.contains((last[0] = run(agent, runId)).getString("state")), Duration.ofSeconds(120));
         return last[0];
@@ -178,18 +179,7 @@ class GracefulShutdownIT {
         return given().baseUri(agent.baseUrl()).auth().oauth2(TestTokens.admin()).when();
     }
 
-    private static void await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+    private static void await(BooleanSupplier condition, Duration timeout) throws Exception {
+        Await.until(condition::getAsBoolean, timeout, Duration.ofMillis(200));
     }
 }

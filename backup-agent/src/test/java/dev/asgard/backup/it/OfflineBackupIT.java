@@ -24,6 +24,7 @@ import dev.asgard.backup.restic.ResticRunner;
 import dev.asgard.backup.restic.ResticSnapshot;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.proto.events.v1.BackupRunSucceeded;
+import dev.asgard.testsupport.Await;
 import dev.asgard.testsupport.PackagedService;
 import dev.asgard.testsupport.ServerLifecycle;
 import dev.asgard.testsupport.TestServers;
@@ -197,13 +198,7 @@ class OfflineBackupIT {
     }
 
     private static void await(Check condition, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.met()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            Thread.sleep(500);
-        }
+        Await.until(condition::met, timeout, Duration.ofMillis(500));
     }
 
     /** A condition that may throw (file and restic reads). */

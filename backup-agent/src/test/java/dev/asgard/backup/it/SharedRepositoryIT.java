@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 
+import dev.asgard.testsupport.Await;
 import dev.asgard.testsupport.PackagedService;
 import dev.asgard.testsupport.PostgresServer;
 import dev.asgard.testsupport.TestServers;
@@ -178,18 +179,7 @@ class SharedRepositoryIT {
         return given().baseUri(service.baseUrl()).auth().oauth2(TestTokens.admin()).when();
     }
 
-    private static void await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+    private static void await(BooleanSupplier condition, Duration timeout) throws Exception {
+        Await.until(condition::getAsBoolean, timeout, Duration.ofMillis(250));
     }
 }
