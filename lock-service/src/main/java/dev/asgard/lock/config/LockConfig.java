@@ -84,16 +84,19 @@ public interface LockConfig {
     @WithDefault("200ms")
     Duration queueUpdateInterval();
 
-    /** @return group commit of takes (docs/lock-service.md, "Several takes in one commit") */
+    /** @return group commit of takes and of releases (docs/lock-service.md, "Several takes in one commit") */
     Batch batch();
 
-    /** How takes of this replica share transactions. */
+    /** How takes, and releases, of this replica share transactions (each kind on its own). */
     interface Batch {
-        /** @return most takes in one transaction; 1 runs every take in its own transaction */
+        /** @return most takes (releases) in one transaction; 1 runs every one in its own transaction */
         @WithDefault("64")
         int maxSize();
 
-        /** @return take transactions of this replica in flight before further takes wait to share the next one */
+        /**
+         * @return take (release) transactions of this replica in flight before further takes (releases) wait to share
+         *         the next one
+         */
         @WithDefault("4")
         int maxInFlight();
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,6 +25,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
@@ -44,23 +46,31 @@ public class LockFunctions {
             + " queue_length, blocked_by, owner_holds, refusal, refusal_detail FROM lock_acquire_many($1, $2, $3, $4, $5,"
             + " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
     private static final String RELEASE = "SELECT lock_release($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    private static final String RELEASE_MANY = "SELECT item, answer FROM lock_release_many($1, $2, $3, $4, $5, $6, $7,"
+            + " $8, $9)";
     private static final String SNAPSHOT = "SELECT kind, max_permits, fencing_counter, updated_at, holders, waiters"
             + " FROM lock_snapshot($1)";
 
     private final Pool pool;
     private final LockConfig config;
     private final ReplicaId replica;
-    private final AcquireBatcher<Take, Taken> takes;
+    private final GroupCommit<Take, Taken> takes;
+    private final GroupCommit<Release, String> releases;
 
     public LockFunctions(Pool pool, LockConfig config, ReplicaId replica) {
         this.pool = pool;
         this.config = config;
         this.replica = replica;
-        this.takes = new AcquireBatcher<>(config.batch().maxSize(), config.batch().maxInFlight(), this::acquireAlone,
+        this.takes = new GroupCommit<>(config.batch().maxSize(), config.batch().maxInFlight(), this::acquireAlone,
                 this::acquireTogether);
+        this.releases = new GroupCommit<>(config.batch().maxSize(), config.batch().maxInFlight(), this::releaseAlone,
+                this::releaseTogether);
     }
 
     private record Take(Waiter waiter, int maxPermits, Instant now) {
+    }
+
+    private record Release(String name, long token, Owner owner, Instant now) {
     }
 
     /** What {@code lock_acquire} decided. */
@@ -114,7 +124,7 @@ public class LockFunctions {
 
     /**
      * Takes the lock for a request that does not preempt, or queues it. Takes that arrive while another take of this
-     * replica is in flight share the next transaction ({@link AcquireBatcher}); the answer is the same as alone.
+     * replica is in flight share the next transaction ({@link GroupCommit}); the answer is the same as alone.
      *
      * @param waiter the request as a waiter (its replica null for a TryAcquire, which never queues)
      * @param maxPermits the capacity the request names
@@ -178,21 +188,24 @@ public class LockFunctions {
         Tuple args = Tuple.from(new Object[] { names, requestIds, devices, sessions, modes, permits, maxPermits,
                 priorities, preemptibles, purposes, ttls, deadlines, replicas, nows, aliveSinces,
                 config.limits().maxHeldPerDevice(), config.limits().maxWaitingPerDevice(), Topics.LOCK_EVENTS });
-        return pool.preparedQuery(ACQUIRE_MANY).execute(args).map(rows -> {
-            Object[] answers = new Object[n];
-            for (Row row : rows) {
-                int item = row.getInteger("item") - 1;
-                String refusal = row.getString("refusal");
-                answers[item] = refusal != null ? new Refusal(refusal, row.getString("refusal_detail"))
-                        : taken(row);
+        return pool.preparedQuery(ACQUIRE_MANY).execute(args).map(rows -> answers(rows, n, "takes", row -> {
+            String refusal = row.getString("refusal");
+            return refusal != null ? new Refusal(refusal, row.getString("refusal_detail")) : taken(row);
+        }));
+    }
+
+    /** The rows of a batch function, one per item (column {@code item}, 1-based), as answers in item order. */
+    private static List<Object> answers(RowSet<Row> rows, int n, String what, Function<Row, Object> answer) {
+        Object[] answers = new Object[n];
+        for (Row row : rows) {
+            answers[row.getInteger("item") - 1] = answer.apply(row);
+        }
+        for (Object a : answers) {
+            if (a == null) {
+                throw new IllegalStateException("a batch function answered " + rows.size() + " of " + n + " " + what);
             }
-            for (Object answer : answers) {
-                if (answer == null) {
-                    throw new IllegalStateException("lock_acquire_many answered " + rows.size() + " of " + n + " takes");
-                }
-            }
-            return List.of(answers);
-        });
+        }
+        return List.of(answers);
     }
 
     private static Taken taken(Row row) {
@@ -217,11 +230,40 @@ public class LockFunctions {
      * @return RELEASED, ALREADY_RELEASED, LOST:&lt;reason&gt;, NOT_FOUND or SLOW (a preempting request waits: nothing
      *         changed)
      */
-    public Uni<String> release(Pool pool, String name, long token, Owner owner, Instant now) {
-        return pool.preparedQuery(RELEASE).execute(Tuple.from(new Object[] { name, token, owner.deviceId(),
-                owner.sessionId(), LockStore.at(now), LockStore.at(now.minus(config.replicaTimeout())),
-                Topics.LOCK_EVENTS, config.durableRelease(), replica.get() }))
+    public Uni<String> release(String name, long token, Owner owner, Instant now) {
+        return releases.submit(new Release(name, token, owner, now));
+    }
+
+    private Uni<String> releaseAlone(Release release) {
+        return pool.preparedQuery(RELEASE).execute(Tuple.from(new Object[] { release.name(), release.token(),
+                release.owner().deviceId(), release.owner().sessionId(), LockStore.at(release.now()),
+                LockStore.at(release.now().minus(config.replicaTimeout())), Topics.LOCK_EVENTS,
+                config.durableRelease(), replica.get() }))
                 .map(rows -> rows.iterator().next().getString(0));
+    }
+
+    /** Several releases in one transaction ({@code lock_release_many}): for each, in order, its answer. */
+    private Uni<List<Object>> releaseTogether(List<Release> batch) {
+        int n = batch.size();
+        String[] names = new String[n];
+        Long[] tokens = new Long[n];
+        UUID[] devices = new UUID[n];
+        String[] sessions = new String[n];
+        OffsetDateTime[] nows = new OffsetDateTime[n];
+        OffsetDateTime[] aliveSinces = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            Release release = batch.get(i);
+            names[i] = release.name();
+            tokens[i] = release.token();
+            devices[i] = release.owner().deviceId();
+            sessions[i] = release.owner().sessionId();
+            nows[i] = LockStore.at(release.now());
+            aliveSinces[i] = LockStore.at(release.now().minus(config.replicaTimeout()));
+        }
+        Tuple args = Tuple.from(new Object[] { names, tokens, devices, sessions, nows, aliveSinces, Topics.LOCK_EVENTS,
+                config.durableRelease(), replica.get() });
+        return pool.preparedQuery(RELEASE_MANY).execute(args).map(rows -> answers(rows, n, "releases",
+                row -> row.getString("answer")));
     }
 
     /**

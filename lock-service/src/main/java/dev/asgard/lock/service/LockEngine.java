@@ -239,7 +239,7 @@ public class LockEngine {
      */
     public Uni<Released> release(String name, long token, Owner owner) {
         Instant now = now();
-        return functions.release(pool, name, token, owner, now).chain(outcome -> {
+        return functions.release(name, token, owner, now).chain(outcome -> {
             if (outcome.equals("SLOW")) {
                 return releaseWithPreemption(name, token, owner);
             }

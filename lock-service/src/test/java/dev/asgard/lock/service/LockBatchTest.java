@@ -32,6 +32,7 @@ import dev.asgard.testsupport.OidcTokenResource;
 import dev.asgard.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
@@ -176,19 +177,171 @@ class LockBatchTest {
         assertEquals(preemptor, state.waiters().get(0).owner());
     }
 
+    @Test
+    void releasesOfOneBatchEachGetTheirOwnAnswer() throws Exception {
+        Owner a = owner();
+        Owner b = owner();
+        String x = prefix + "rx";
+        Holder xHeld = tryAcquire(x, a, Mode.EXCLUSIVE, 1).get(10, TimeUnit.SECONDS).grant().orElseThrow();
+        LockRequest bRequest = request(x, b, Mode.EXCLUSIVE, 1, 0, false);
+        assertTrue(engine.enqueue(bRequest, replica.get()).await().indefinitely().grant().isEmpty());
+        Holder shortLease = engine.tryAcquire(new LockRequest(prefix + "rlapsed", a, UUID.randomUUID(), Mode.EXCLUSIVE,
+                1, 1, 0, false, false, Duration.ofMillis(300), null, null)).await().indefinitely().grant().orElseThrow();
+        List<Holder> plain = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            plain.add(tryAcquire(prefix + "rz" + (4 - i), owner(), Mode.EXCLUSIVE, 1).get(10, TimeUnit.SECONDS)
+                    .grant().orElseThrow());
+        }
+        Thread.sleep(400); // the short lease lapses
+
+        List<CompletableFuture<LockEngine.Released>> answers = new ArrayList<>();
+        try (ReleaseGate gate = new ReleaseGate()) {
+            answers.add(release(xHeld));                                            // 0: released, hands x to b
+            answers.add(release(xHeld));                                            // 1: already released
+            answers.add(engine.release(prefix + "rnever", 7, a).subscribeAsCompletionStage()); // 2: not found
+            answers.add(release(shortLease));                                       // 3: lost, expired
+            plain.forEach(h -> answers.add(release(h)));                            // 4..8: released
+            Thread.sleep(100);
+            assertTrue(answers.stream().noneMatch(CompletableFuture::isDone), "they all wait for the next transaction");
+            gate.open();
+        }
+
+        LockEngine.Released handedOn = answers.get(0).get(10, TimeUnit.SECONDS);
+        assertEquals(LockEngine.ReleaseResult.RELEASED, handedOn.result());
+        assertNotNull(handedOn.notice(), "the hand-off comes back for this replica's streams");
+        assertEquals(LockEngine.ReleaseResult.ALREADY_RELEASED, answers.get(1).get(10, TimeUnit.SECONDS).result());
+        ExecutionException notFound = assertThrows(ExecutionException.class,
+                () -> answers.get(2).get(10, TimeUnit.SECONDS));
+        assertEquals("LOCK_GRANT_NOT_FOUND", assertInstanceOf(AsgardException.class, notFound.getCause()).reason());
+        LockEngine.Released lost = answers.get(3).get(10, TimeUnit.SECONDS);
+        assertEquals(LockEngine.ReleaseResult.LOST, lost.result());
+        assertEquals("EXPIRED", lost.lostReason());
+        for (int i = 4; i < answers.size(); i++) {
+            assertEquals(LockEngine.ReleaseResult.RELEASED, answers.get(i).get(10, TimeUnit.SECONDS).result());
+        }
+
+        // The database agrees: b holds x now with the next token, the other locks are free.
+        var state = engine.read(x).await().indefinitely().orElseThrow();
+        assertEquals(List.of(b), state.holders().stream().map(Holder::owner).toList());
+        assertEquals(xHeld.fencingToken() + 1, state.holders().get(0).fencingToken());
+        assertTrue(state.waiters().isEmpty());
+        granted.add(state.holders().get(0));
+        for (Holder h : plain) {
+            assertTrue(engine.read(h.name()).await().indefinitely().orElseThrow().holders().isEmpty(), h.name());
+        }
+    }
+
+    @Test
+    void aReleaseBatchCommitsAsynchronouslyOnlyWhenEveryItemHandedTheLockToNobody() {
+        Owner a = owner();
+        Holder free1 = tryAcquire(prefix + "d1", a, Mode.EXCLUSIVE, 1).join().grant().orElseThrow();
+        Holder free2 = tryAcquire(prefix + "d2", a, Mode.EXCLUSIVE, 1).join().grant().orElseThrow();
+        Holder contended = tryAcquire(prefix + "d3", a, Mode.EXCLUSIVE, 1).join().grant().orElseThrow();
+        LockRequest waiting = request(prefix + "d3", owner(), Mode.EXCLUSIVE, 1, 0, false);
+        assertTrue(engine.enqueue(waiting, replica.get()).await().indefinitely().grant().isEmpty());
+        queued.add(waiting);
+        granted.addAll(List.of(free1, free2, contended));
+
+        assertEquals("off", commitModeAfterReleasing(false, free1, free2), "nobody handed the lock: no flush needed");
+        assertEquals("on", commitModeAfterReleasing(true, free1, free2), "asgard.lock.durable-release=true");
+        assertEquals("on", commitModeAfterReleasing(false, free1, contended), "a grant from the queue is flushed");
+        Holder never = new Holder(prefix + "d4", 99, a, UUID.randomUUID(), Mode.EXCLUSIVE, 1, 0, false, null,
+                free1.acquiredAt(), free1.enqueuedAt(), free1.leaseTtl(), free1.leaseExpiresAt(), free1.lastRenewedAt());
+        assertEquals("on", commitModeAfterReleasing(false, free1, never), "an item that did not release stays safe");
+    }
+
+    /** Calls lock_release_many in a transaction that is rolled back, and answers the commit mode it left. */
+    private String commitModeAfterReleasing(boolean durable, Holder... holders) {
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>();
+        pool.withTransaction(tx -> {
+            int n = holders.length;
+            String[] names = new String[n];
+            Long[] tokens = new Long[n];
+            UUID[] devices = new UUID[n];
+            String[] sessions = new String[n];
+            java.time.OffsetDateTime[] nows = new java.time.OffsetDateTime[n];
+            java.time.OffsetDateTime[] aliveSinces = new java.time.OffsetDateTime[n];
+            for (int i = 0; i < n; i++) {
+                names[i] = holders[i].name();
+                tokens[i] = holders[i].fencingToken();
+                devices[i] = holders[i].owner().deviceId();
+                sessions[i] = holders[i].owner().sessionId();
+                nows[i] = Instant.now().atOffset(ZoneOffset.UTC);
+                aliveSinces[i] = nows[i].minus(config.replicaTimeout());
+            }
+            // The test database runs with synchronous_commit off; production's default is on.
+            return tx.query("SET LOCAL synchronous_commit = on").execute().chain(() -> tx.preparedQuery(
+                    "SELECT count(*) FROM lock_release_many($1, $2, $3, $4, $5, $6,"
+                    + " 'asgard.lock.events', $7, $8)").execute(Tuple.from(new Object[] { names, tokens, devices, sessions,
+                            nows, aliveSinces, durable,
+                            replica.get() })))
+                    .chain(() -> tx.query("SELECT current_setting('synchronous_commit')").execute())
+                    .invoke(rows -> mode.set(rows.iterator().next().getString(0)))
+                    .chain(() -> Uni.createFrom().failure(new Rollback()));
+        }).onFailure(Rollback.class).recoverWithNull().await().indefinitely();
+        return mode.get();
+    }
+
+    /** Rolls the transaction of {@link #commitModeAfterReleasing} back: the grants stay for the next call. */
+    private static final class Rollback extends RuntimeException {
+        Rollback() {
+            super(null, null, false, false);
+        }
+    }
+    private CompletableFuture<LockEngine.Released> release(Holder holder) {
+        return engine.release(holder.name(), holder.fencingToken(), holder.owner()).subscribeAsCompletionStage();
+    }
+
+    /**
+     * Holds the state row lock of a lock with as many shared holders as the replica lets releases be in flight, and
+     * releases them: those releases stay in flight until {@link #open()}, so the next releases wait for a batch.
+     */
+    private final class ReleaseGate implements AutoCloseable {
+        private final Gate rowLock;
+        private final List<CompletableFuture<LockEngine.Released>> gated = new ArrayList<>();
+
+        ReleaseGate() throws Exception {
+            String name = prefix + "release-gate";
+            List<Holder> holders = new ArrayList<>();
+            for (int i = 0; i < config.batch().maxInFlight(); i++) {
+                holders.add(tryAcquire(name, owner(), Mode.SHARED, 1).get(10, TimeUnit.SECONDS).grant().orElseThrow());
+            }
+            rowLock = new Gate(name);
+            holders.forEach(h -> gated.add(release(h)));
+            Thread.sleep(200);
+            assertTrue(gated.stream().noneMatch(CompletableFuture::isDone), "the first releases wait for the state row");
+        }
+
+        void open() throws Exception {
+            rowLock.open();
+            for (CompletableFuture<LockEngine.Released> release : gated) {
+                assertEquals(LockEngine.ReleaseResult.RELEASED, release.get(10, TimeUnit.SECONDS).result());
+            }
+        }
+
+        @Override
+        public void close() {
+            rowLock.close();
+        }
+    }
+
     /**
      * Holds the row lock of a lock's state row, so takes of that lock stay in flight until {@link #open()}: as many
      * as the replica lets be in flight, so the next takes wait for a batch.
      */
     private final class Gate implements AutoCloseable {
-        final String name = prefix + "gate";
+        final String name;
         final SqlConnection connection;
         final Transaction tx;
         boolean open;
 
         Gate() {
-            pool.preparedQuery("INSERT INTO lock_state (name, updated_at) VALUES ($1, $2)")
-                    .execute(Tuple.of(name, Instant.now().atOffset(ZoneOffset.UTC))).await().indefinitely();
+            this(newLock(prefix + "gate"));
+        }
+
+        /** Locks the state row of a lock that exists. */
+        Gate(String name) {
+            this.name = name;
             connection = pool.getConnection().await().indefinitely();
             tx = connection.begin().await().indefinitely();
             connection.preparedQuery("SELECT 1 FROM lock_state WHERE name = $1 FOR UPDATE").execute(Tuple.of(name))
@@ -223,6 +376,12 @@ class LockBatchTest {
         public void close() {
             open();
         }
+    }
+
+    private String newLock(String name) {
+        pool.preparedQuery("INSERT INTO lock_state (name, updated_at) VALUES ($1, $2)")
+                .execute(Tuple.of(name, Instant.now().atOffset(ZoneOffset.UTC))).await().indefinitely();
+        return name;
     }
 
     private CompletableFuture<LockEngine.Tried> tryAcquire(String name, Owner owner, Mode mode, int maxPermits) {

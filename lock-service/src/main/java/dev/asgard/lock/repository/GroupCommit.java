@@ -13,10 +13,10 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
 
 /**
- * Group commit of this replica's takes: while {@code maxInFlight} take transactions are running, further takes wait
- * here, and the next transaction runs all that waited (up to {@code maxSize}), so one commit, and one WAL flush,
- * covers many grants. A take that finds fewer transactions in flight runs at once, alone: a single client never waits
- * for a batch.
+ * Group commit of this replica's takes, and of its releases (one instance each): while {@code maxInFlight}
+ * transactions of the kind are running, further requests wait here, and the next transaction runs all that waited
+ * (up to {@code maxSize}), so one commit, and for takes one WAL flush, covers many changes. A request that finds
+ * fewer transactions in flight runs at once, alone: a single client never waits for a batch.
  *
  * <p>Each caller gets its own answer (or its own refusal) on its own Vert.x context, as if it had run alone. When a
  * batch fails as a whole with an error from PostgreSQL (its transaction changed nothing), every item is run again on
@@ -25,7 +25,7 @@ import io.vertx.pgclient.PgException;
  * @param <I> a request
  * @param <R> its answer
  */
-final class AcquireBatcher<I, R> {
+final class GroupCommit<I, R> {
 
     private record Pending<I, R>(I request, Context context, CompletableFuture<R> answer) {
     }
@@ -44,7 +44,7 @@ final class AcquireBatcher<I, R> {
      * @param many runs several requests in one transaction: for each, in order, its answer or the Throwable that is
      *        its refusal
      */
-    AcquireBatcher(int maxSize, int maxInFlight, Function<I, Uni<R>> one, Function<List<I>, Uni<List<Object>>> many) {
+    GroupCommit(int maxSize, int maxInFlight, Function<I, Uni<R>> one, Function<List<I>, Uni<List<Object>>> many) {
         this.maxSize = maxSize;
         this.maxInFlight = Math.max(1, maxInFlight);
         this.one = one;

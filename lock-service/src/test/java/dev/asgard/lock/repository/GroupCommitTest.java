@@ -15,14 +15,14 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 
 /** The mechanics of the group commit, with transactions the test completes by hand. */
-class AcquireBatcherTest {
+class GroupCommitTest {
 
     /** Transactions started by the batcher, in order, each with its requests; the test completes them. */
     private final List<List<String>> started = new ArrayList<>();
     private final List<CompletableFuture<Object>> running = new ArrayList<>();
 
-    private AcquireBatcher<String, String> batcher(int maxSize, int maxInFlight) {
-        return new AcquireBatcher<>(maxSize, maxInFlight, request -> start(List.of(request)).map(r -> (String) r),
+    private GroupCommit<String, String> batcher(int maxSize, int maxInFlight) {
+        return new GroupCommit<>(maxSize, maxInFlight, request -> start(List.of(request)).map(r -> (String) r),
                 requests -> start(requests).map(r -> {
                     @SuppressWarnings("unchecked")
                     List<Object> answers = (List<Object>) r;
@@ -45,13 +45,13 @@ class AcquireBatcherTest {
         return answers;
     }
 
-    private static CompletableFuture<String> call(AcquireBatcher<String, String> batcher, String request) {
+    private static CompletableFuture<String> call(GroupCommit<String, String> batcher, String request) {
         return batcher.submit(request).subscribeAsCompletionStage();
     }
 
     @Test
     void aTakeAloneRunsAtOnceAndTakesArrivingMeanwhileShareTheNextTransaction() throws Exception {
-        AcquireBatcher<String, String> batcher = batcher(64, 1);
+        GroupCommit<String, String> batcher = batcher(64, 1);
         CompletableFuture<String> first = call(batcher, "a");
         assertEquals(List.of(List.of("a")), started, "no transaction in flight: runs at once, alone");
         CompletableFuture<String> b = call(batcher, "b");
@@ -75,7 +75,7 @@ class AcquireBatcherTest {
 
     @Test
     void aBatchIsAtMostMaxSizeAndTheRestWaitsForTheNext() throws Exception {
-        AcquireBatcher<String, String> batcher = batcher(2, 1);
+        GroupCommit<String, String> batcher = batcher(2, 1);
         List<CompletableFuture<String>> calls = new ArrayList<>();
         for (String r : List.of("a", "b", "c", "d", "e")) {
             calls.add(call(batcher, r));
@@ -93,7 +93,7 @@ class AcquireBatcherTest {
 
     @Test
     void twoTransactionsInFlightBeforeTakesWait() {
-        AcquireBatcher<String, String> batcher = batcher(64, 2);
+        GroupCommit<String, String> batcher = batcher(64, 2);
         call(batcher, "a");
         call(batcher, "b");
         call(batcher, "c");
@@ -104,7 +104,7 @@ class AcquireBatcherTest {
 
     @Test
     void aBatchThatFailsInPostgresqlRunsEachTakeAloneSoTheErrorReachesOnlyItsCause() throws Exception {
-        AcquireBatcher<String, String> batcher = batcher(64, 1);
+        GroupCommit<String, String> batcher = batcher(64, 1);
         CompletableFuture<String> a = call(batcher, "a");
         CompletableFuture<String> b = call(batcher, "b");
         CompletableFuture<String> c = call(batcher, "c");
@@ -124,7 +124,7 @@ class AcquireBatcherTest {
 
     @Test
     void maxSizeOneRunsEveryTakeAlone() {
-        AcquireBatcher<String, String> batcher = batcher(1, 1);
+        GroupCommit<String, String> batcher = batcher(1, 1);
         call(batcher, "a");
         call(batcher, "b");
         assertEquals(List.of(List.of("a"), List.of("b")), started);
