@@ -70,6 +70,8 @@ class OpenCallRevocationTest {
     /** Server streaming, a Mutiny {@link Multi} through Quarkus' stub layer, as the services write them. */
     static final MethodDescriptor<StringValue, StringValue> TICKS = method("Ticks", MethodDescriptor.MethodType.SERVER_STREAMING);
     static final MethodDescriptor<StringValue, StringValue> WHO = method("Who", MethodDescriptor.MethodType.UNARY);
+    /** Bidirectional, a Mutiny echo through Quarkus' stub layer: the shape of a routing session. */
+    static final MethodDescriptor<StringValue, StringValue> CHAT = method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
     static final Object END = new Object();
 
     enum Transport { VERTX, NETTY }
@@ -113,6 +115,8 @@ class OpenCallRevocationTest {
                 .addMethod(TICKS, ServerCalls.asyncServerStreamingCall(
                         (request, response) -> io.quarkus.grpc.stubs.ServerCalls.oneToMany(request, response, null,
                                 this::ticks)))
+                .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(
+                        response -> io.quarkus.grpc.stubs.ServerCalls.manyToMany(response, this::chat)))
                 .addMethod(WHO, ServerCalls.asyncUnaryCall((request, response) -> {
                     response.onNext(StringValue.of(CurrentDevice.require().deviceId()));
                     response.onCompleted();
@@ -179,6 +183,12 @@ class OpenCallRevocationTest {
                 }
             }
         };
+    }
+
+    Multi<StringValue> chat(Multi<StringValue> in) {
+        Seen state = seen.computeIfAbsent("chat", l -> new Seen());
+        return in.map(message -> StringValue.of("echo " + message.getValue()))
+                .onCancellation().invoke(state.multiCancelled::countDown);
     }
 
     Multi<StringValue> ticks(StringValue label) {
@@ -339,6 +349,41 @@ class OpenCallRevocationTest {
         // A revocation with no open call of the device touches nothing.
         revocations.revoke("dev-1", Instant.now());
         assertEquals(0, interceptor.openCalls().size());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aRevokedDevicesBidirectionalSessionEndsAndTheServiceStreamIsCancelled(Transport transport) throws Exception {
+        start(transport);
+        ClientCall<StringValue, StringValue> call = channel.newCall(CHAT, CallOptions.DEFAULT.withCallCredentials(
+                DeviceTokens.credentials(DeviceTokens.issuedAt("dev-1", Instant.now().minusSeconds(5)))));
+        Stream session = new Stream(call, new LinkedBlockingQueue<>());
+        StreamObserver<StringValue> out = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
+            @Override
+            public void onNext(StringValue value) {
+                session.events().add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                session.events().add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                session.events().add(END);
+            }
+        });
+        out.onNext(StringValue.of("hello"));
+        assertEquals(StringValue.of("echo hello"), session.next());
+
+        revocations.revoke("dev-1", Instant.now());
+
+        StatusRuntimeException cut = session.failure();
+        assertEquals(Status.Code.UNAUTHENTICATED, cut.getStatus().getCode());
+        assertEquals(DeviceAuthReasons.REVOKED, GrpcErrors.reason(cut).orElseThrow());
+        assertTrue(seen.get("chat").multiCancelled.await(20, TimeUnit.SECONDS), "the session's Multi was cancelled");
+        Await.until(() -> interceptor.openCalls().size() == 0, Duration.ofSeconds(20), Duration.ofMillis(20));
     }
 
     @Test
