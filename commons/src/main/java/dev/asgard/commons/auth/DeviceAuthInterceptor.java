@@ -16,6 +16,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.quarkus.grpc.GlobalInterceptor;
+import io.vertx.core.Vertx;
 
 /**
  * Demands a valid device token ({@code authorization: Bearer <jwt>}) on every gRPC call except the public methods,
@@ -28,6 +29,10 @@ import io.quarkus.grpc.GlobalInterceptor;
  * fetch; meanwhile a {@link PendingListener} holds the call's events, and the call is started afterwards on the
  * Vert.x context it arrived on (Quarkus services and Hibernate Reactive rely on that context), or on the fetch's
  * thread outside Vert.x. No thread ever blocks.
+ *
+ * <p>An accepted call stays registered in {@link OpenDeviceCalls} until it ends, so that a revocation of its device
+ * arriving while it runs (a routing session, a lock wait, a device watch) closes it with the same UNAUTHENTICATED
+ * {@value DeviceAuthReasons#REVOKED} a new call would get; see {@link DeviceCall} for how the close is made safe.
  */
 @GlobalInterceptor
 @ApplicationScoped
@@ -40,6 +45,7 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
     private final DeviceTokenVerifier verifier;
     private final PublicMethods publicMethods;
     private final boolean enabled;
+    private final OpenDeviceCalls openCalls;
 
     /**
      * @param verifier the verifier
@@ -68,6 +74,7 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
         this.verifier = verifier;
         this.publicMethods = new PublicMethods(publicMethods);
         this.enabled = enabled;
+        this.openCalls = new OpenDeviceCalls(verifier.revocations());
     }
 
     @Override
@@ -87,32 +94,52 @@ public class DeviceAuthInterceptor implements ServerInterceptor, Prioritized {
                     "This call needs a device token: header 'authorization: Bearer <token>'")
                     .withHint("Exchange the device credential for a token (RegistryService/ExchangeCredential)."));
         }
-        CompletableFuture<DeviceIdentity> verification;
+        CompletableFuture<VerifiedTokens.Entry> verification;
         try {
-            verification = verifier.verify(token);
+            verification = verifier.verifyToken(token);
         } catch (RuntimeException e) {
             verification = CompletableFuture.failedFuture(e);
         }
         Context base = Context.current();
+        io.vertx.core.Context vertxContext = Vertx.currentContext();
         if (verification.isDone()) {
-            return proceed(verification, base, call, headers, next);
+            return proceed(verification, base, vertxContext, call, headers, next);
         }
         PendingListener<ReqT> pending = new PendingListener<>();
         Executor resume = GrpcCalls.resumeExecutor();
-        CompletableFuture<DeviceIdentity> waiting = verification;
+        CompletableFuture<VerifiedTokens.Entry> waiting = verification;
         waiting.whenComplete((identity, failure) -> resume.execute(
-                () -> pending.start(proceed(waiting, base, call, headers, next))));
+                () -> pending.start(proceed(waiting, base, vertxContext, call, headers, next))));
         return pending;
     }
 
-    private <ReqT, RespT> ServerCall.Listener<ReqT> proceed(CompletableFuture<DeviceIdentity> verification,
-            Context base, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        DeviceIdentity identity;
+    private <ReqT, RespT> ServerCall.Listener<ReqT> proceed(CompletableFuture<VerifiedTokens.Entry> verification,
+            Context base, io.vertx.core.Context vertxContext, ServerCall<ReqT, RespT> call, Metadata headers,
+            ServerCallHandler<ReqT, RespT> next) {
+        VerifiedTokens.Entry token;
         try {
-            identity = verification.join();
+            token = verification.join();
         } catch (RuntimeException e) {
             return GrpcCalls.refuse(call, e);
         }
-        return Contexts.interceptCall(base.withValue(CurrentDevice.KEY, identity), call, headers, next);
+        DeviceIdentity identity = token.identity();
+        DeviceCall<ReqT, RespT> tracked = new DeviceCall<>(call, identity.deviceId(), token.issuedAt(), openCalls,
+                vertxContext);
+        if (!openCalls.opened(tracked)) {
+            return GrpcCalls.refuse(call, DeviceTokenVerifier.revokedToken());
+        }
+        ServerCall.Listener<ReqT> listener;
+        try {
+            listener = Contexts.interceptCall(base.withValue(CurrentDevice.KEY, identity), tracked, headers, next);
+        } catch (RuntimeException e) {
+            openCalls.ended(tracked);
+            throw e;
+        }
+        return tracked.listen(listener);
+    }
+
+    /** @return the calls accepted and not ended yet (for tests) */
+    OpenDeviceCalls openCalls() {
+        return openCalls;
     }
 }

@@ -3,8 +3,12 @@ package dev.asgard.commons.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jboss.logging.Logger;
 
 /**
  * Which devices' tokens are revoked: device id → the time at or before which its tokens were issued invalidly
@@ -14,10 +18,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * call. Recording is idempotent and keeps the latest time, so replayed or reordered events never weaken a
  * revocation. An entry older than the acceptance window (max token lifetime plus skew) is dropped: every token it
  * could refuse has expired anyway, which keeps the map as small as the recent revocations.
+ *
+ * <p>{@link Listener}s hear of every revocation once it is recorded (so a call they close cannot be reopened with a
+ * covered token): {@link OpenDeviceCalls} closes the calls a revoked device still has open.
  */
 public final class DeviceRevocations {
 
+    /** Told of each revocation after it is recorded, on the thread that recorded it (the Kafka consumer's). */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * @param deviceId the device
+         * @param tokensInvalidBefore the device's cut-off now in force (the latest one recorded)
+         */
+        void revoked(String deviceId, Instant tokensInvalidBefore);
+    }
+
+    private static final Logger LOG = Logger.getLogger(DeviceRevocations.class);
+
     private final Map<String, Instant> invalidBefore = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Clock clock;
     private final Duration window;
 
@@ -37,8 +57,25 @@ public final class DeviceRevocations {
      * @param tokensInvalidBefore the cut-off
      */
     public void revoke(String deviceId, Instant tokensInvalidBefore) {
-        invalidBefore.merge(deviceId, tokensInvalidBefore, (a, b) -> a.isAfter(b) ? a : b);
+        Instant inForce = invalidBefore.merge(deviceId, tokensInvalidBefore, (a, b) -> a.isAfter(b) ? a : b);
         prune();
+        for (Listener listener : listeners) {
+            try {
+                listener.revoked(deviceId, inForce);
+            } catch (RuntimeException e) {
+                // The revocation itself is recorded; one failing listener must not keep it from the others.
+                LOG.errorf(e, "A revocation listener failed for device %s", deviceId);
+            }
+        }
+    }
+
+    /**
+     * Adds a listener for every later revocation.
+     *
+     * @param listener the listener
+     */
+    public void addListener(Listener listener) {
+        listeners.add(listener);
     }
 
     /**

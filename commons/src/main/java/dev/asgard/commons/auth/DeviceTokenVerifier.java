@@ -88,7 +88,18 @@ public final class DeviceTokenVerifier {
      * @return the identity; complete at once unless the token's key must be fetched first
      */
     public CompletableFuture<DeviceIdentity> verify(String token) {
-        DeviceIdentity remembered = remembered(token);
+        return verifyToken(token).thenApply(VerifiedTokens.Entry::identity);
+    }
+
+    /**
+     * {@link #verify(String)}, with what else the interceptor needs of the token: its issue time, which decides
+     * whether a later revocation covers the call it opens.
+     *
+     * @param token the compact JWS
+     * @return the verified token; complete at once unless the token's key must be fetched first
+     */
+    CompletableFuture<VerifiedTokens.Entry> verifyToken(String token) {
+        VerifiedTokens.Entry remembered = remembered(token);
         if (remembered != null) {
             return CompletableFuture.completedFuture(remembered);
         }
@@ -121,9 +132,9 @@ public final class DeviceTokenVerifier {
                 throw invalid("The device token is signed with an unknown key");
             }
             Checked checked = check(token, found);
-            verified.put(token, new VerifiedTokens.Entry(checked.identity(), checked.issuedAt(), kid, found),
-                    clock.instant());
-            return checked.identity();
+            VerifiedTokens.Entry entry = new VerifiedTokens.Entry(checked.identity(), checked.issuedAt(), kid, found);
+            verified.put(token, entry, clock.instant());
+            return entry;
         });
     }
 
@@ -132,9 +143,9 @@ public final class DeviceTokenVerifier {
      * is still the published one; then its signature and claims need no second look. Otherwise it is forgotten and
      * verified in full, which produces the right error.
      *
-     * @return the identity, or null when the token must be verified in full
+     * @return the remembered token, or null when the token must be verified in full
      */
-    private DeviceIdentity remembered(String token) {
+    private VerifiedTokens.Entry remembered(String token) {
         VerifiedTokens.Entry entry = verified.get(token);
         if (entry == null) {
             return null;
@@ -147,7 +158,12 @@ public final class DeviceTokenVerifier {
             verified.remove(token);
             return null;
         }
-        return identity;
+        return entry;
+    }
+
+    /** @return the revocations this verifier consults */
+    DeviceRevocations revocations() {
+        return revocations;
     }
 
     /**
@@ -198,15 +214,20 @@ public final class DeviceTokenVerifier {
             }
             String deviceId = claims.getSubject();
             if (revocations.isRevoked(deviceId, issuedAt)) {
-                throw AsgardException.unauthenticated(DeviceAuthReasons.REVOKED,
-                        "The device's credentials were revoked or the device was removed")
-                        .withHint("Exchange a current device credential for a new token, or enrol again.");
+                throw revokedToken();
             }
             return new Checked(new DeviceIdentity(deviceId, networks(claims), labels(claims), claims.getJwtId(),
                     expiresAt), issuedAt);
         } catch (MalformedClaimException e) {
             throw invalid("The device token has a malformed claim: %s", e.getMessage());
         }
+    }
+
+    /** @return the refusal of a token whose device was revoked after it was issued */
+    static AsgardException revokedToken() {
+        return AsgardException.unauthenticated(DeviceAuthReasons.REVOKED,
+                "The device's credentials were revoked or the device was removed")
+                .withHint("Exchange a current device credential for a new token, or enrol again.");
     }
 
     private static List<String> networks(JwtClaims claims) throws MalformedClaimException {

@@ -79,8 +79,9 @@ public final class RevocationEvents {
             LOG.errorf("Skipped a revocation without device id or time (device '%s')", deviceId);
             return false;
         }
-        revocations.revoke(deviceId, Instant.ofEpochSecond(cutOff.getSeconds(), cutOff.getNanos()));
-        LOG.infof("Device %s: tokens issued before %s are revoked", deviceId, cutOff);
+        Instant invalidBefore = Instant.ofEpochSecond(cutOff.getSeconds(), cutOff.getNanos());
+        LOG.infof("Device %s: tokens issued at or before %s are revoked", deviceId, invalidBefore);
+        revocations.revoke(deviceId, invalidBefore);
         return true;
     }
 }
