@@ -43,19 +43,22 @@ public class CheckScheduler {
     private final MaintenanceService maintenance;
     private final CheckConfig config;
     private final Clock clock;
+    private final SchemaMigration schema;
 
     public CheckScheduler(BackupRepositoryRepository repositories, MaintenanceService maintenance, CheckConfig config,
-            Clock clock) {
+            Clock clock, SchemaMigration schema) {
         this.repositories = repositories;
         this.maintenance = maintenance;
         this.config = config;
         this.clock = clock;
+        this.schema = schema;
     }
 
     @Scheduled(every = "${asgard.backup.checks.scheduler-tick:30s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
-        if (!config.schedulerEnabled()) {
+        // Not before the schema is migrated (PostgreSQL down at start): checks need it, and run online only.
+        if (!config.schedulerEnabled() || !schema.migrated()) {
             return Uni.createFrom().voidItem();
         }
         return checkDue().onFailure().invoke(e -> LOG.warnf("scheduled repository checks failed: %s",

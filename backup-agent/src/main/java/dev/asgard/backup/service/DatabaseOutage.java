@@ -6,7 +6,8 @@ import io.vertx.sqlclient.DatabaseException;
 /**
  * Tells a failure because PostgreSQL cannot be reached (refused or closed connections, the server shutting down or
  * starting up) from any other database failure. The same rule as commons' {@code ErrorClassifier} uses for
- * UNAVAILABLE, without its logging (the scheduler asks every second during an outage). Pure.
+ * UNAVAILABLE, without its logging (the scheduler asks every second during an outage), and the same SQLSTATEs over
+ * JDBC (Flyway's migrations, {@link SchemaMigration}). Pure.
  */
 final class DatabaseOutage {
 
@@ -24,7 +25,9 @@ final class DatabaseOutage {
         for (int i = 0; c != null && i < MAX_DEPTH; i++, c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof java.net.ConnectException || c instanceof ClosedConnectionException
                     || c instanceof java.net.NoRouteToHostException || c instanceof java.net.UnknownHostException
-                    || c instanceof DatabaseException db && isConnectionSqlState(db.getSqlState())) {
+                    || c instanceof DatabaseException db && isConnectionSqlState(db.getSqlState())
+                    // JDBC, as Flyway's migrations meet it.
+                    || c instanceof java.sql.SQLException sql && isConnectionSqlState(sql.getSQLState())) {
                 return true;
             }
         }

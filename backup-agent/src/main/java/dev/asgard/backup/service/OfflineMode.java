@@ -57,6 +57,7 @@ public class OfflineMode {
     private final Clock clock;
     private final ConfigCache cache;
     private final OfflineJournal journal;
+    private final SchemaMigration schema;
 
     /** Since when every database access failed with a connection error; null while PostgreSQL answers. */
     private volatile Instant unreachableSince;
@@ -74,7 +75,8 @@ public class OfflineMode {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     public OfflineMode(OfflineConfig config, OfflineReconciler store, RunExecutor executor, Restic restic,
-            LocalRepositoryGuard guard, RepositorySecretStore secrets, SecretBox box, Clock clock) {
+            LocalRepositoryGuard guard, RepositorySecretStore secrets, SecretBox box, Clock clock,
+            SchemaMigration schema) {
         this.config = config;
         this.store = store;
         this.executor = executor;
@@ -84,6 +86,7 @@ public class OfflineMode {
         this.clock = clock;
         this.cache = new ConfigCache(config.cacheFile(), box, executor.agentId());
         this.journal = new OfflineJournal(config.journalFile());
+        this.schema = schema;
     }
 
     // --- JobScheduler's tick ---------------------------------------------------------------------------------
@@ -91,12 +94,17 @@ public class OfflineMode {
     /**
      * Runs the scheduler's work of one tick: first the journal of runs made while PostgreSQL was down is
      * reconciled (that is also the tick's first database access), then the scheduler queues due runs. Never beside
-     * an offline backup: its planned start would otherwise be queued again.
+     * an offline backup: its planned start would otherwise be queued again. Not before the schema is migrated
+     * ({@link SchemaMigration}): until then its tries are the probe, and an outage they met counts from its start.
      *
      * @param scheduleDue the scheduler's work
      * @return runs queued; failed when PostgreSQL does not answer
      */
     public Uni<Integer> schedule(Supplier<Uni<Integer>> scheduleDue) {
+        if (!schema.migrated()) {
+            schema.unreachableSince().ifPresent(since -> outageBegan(since, "at start"));
+            return Uni.createFrom().item(0);
+        }
         // A due offline backup goes first: probing an unreachable database can take the whole tick, every tick.
         if (offlineRunWaiting && offline() || !busy.compareAndSet(false, true)) {
             return Uni.createFrom().item(0);
@@ -171,13 +179,48 @@ public class OfflineMode {
      * every agent run backups from its copy.
      */
     private void databaseFailed(Throwable failure) {
-        if (unreachableSince == null && DatabaseOutage.isConnectionFailure(failure)) {
-            unreachableSince = clock.instant();
+        if (DatabaseOutage.isConnectionFailure(failure)) {
+            outageBegan(clock.instant(), failure.getMessage());
+        }
+    }
+
+    /**
+     * An outage was seen: by the scheduler's tick, or (at start) by the schema migration's first try, whose time
+     * counts toward {@code after} as a tick's would. The same rule at start as later: a reboot of the whole home lab
+     * usually brings PostgreSQL back within seconds, and waiting {@code after} then saves running a backup from the
+     * copy and reconciling it.
+     */
+    private void outageBegan(Instant since, String why) {
+        if (unreachableSince == null) {
+            unreachableSince = since;
             if (config.enabled()) {
                 LOG.warnf("PostgreSQL is unreachable (%s); scheduled backups run from the local copy after %s",
-                        failure.getMessage(), config.after());
+                        why, config.after());
             }
         }
+    }
+
+    /** @return since when PostgreSQL has been unreachable, as the scheduler sees it; empty while it answers */
+    public Optional<Instant> unreachableSince() {
+        return Optional.ofNullable(unreachableSince);
+    }
+
+    /**
+     * @return the copy the agent runs from during this outage, once loaded (written at {@link Instant#EPOCH} and
+     *         empty when there was none or it did not open)
+     */
+    public Optional<ConfigCache.Document> loadedCopy() {
+        return Optional.ofNullable(copy);
+    }
+
+    /** @return whether the agent keeps the copy and runs from it during outages */
+    public boolean enabled() {
+        return config.enabled();
+    }
+
+    /** @return how long PostgreSQL must be unreachable before the agent runs due jobs from the copy */
+    public Duration after() {
+        return config.after();
     }
 
     /** @return whether due jobs now run from the copy */
@@ -193,7 +236,7 @@ public class OfflineMode {
     Uni<Void> maintainCache() {
         boolean due = refreshRequested
                 || !clock.instant().isBefore(cacheWrittenAt.plus(config.cacheInterval()));
-        if (!config.enabled() || !due || unreachableSince != null || runningOffline
+        if (!config.enabled() || !due || !schema.migrated() || unreachableSince != null || runningOffline
                 || !refreshing.compareAndSet(false, true)) {
             return Uni.createFrom().voidItem();
         }

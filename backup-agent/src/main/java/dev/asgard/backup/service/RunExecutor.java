@@ -60,6 +60,7 @@ public class RunExecutor {
     private final RestoreConfig restoreConfig;
     private final RestoreRunner restores;
     private final String agentId;
+    private final SchemaMigration schema;
     private final Map<UUID, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger restoring = new AtomicInteger();
@@ -71,7 +72,7 @@ public class RunExecutor {
     private volatile boolean stopAll;
 
     public RunExecutor(RunService service, Restic restic, RepositoryGuard guard, RunMapper mapper, RunUpdates updates,
-            RunConfig config, RestoreConfig restoreConfig) {
+            RunConfig config, RestoreConfig restoreConfig, SchemaMigration schema) {
         this.service = service;
         this.restic = restic;
         this.guard = guard;
@@ -81,6 +82,7 @@ public class RunExecutor {
         this.restoreConfig = restoreConfig;
         this.restores = new RestoreRunner(restic, config.progressInterval(), restoreConfig.timeout());
         this.agentId = config.agentId().filter(s -> !s.isBlank()).orElseGet(RunExecutor::hostName);
+        this.schema = schema;
     }
 
     /** A run being executed here. */
@@ -252,7 +254,8 @@ public class RunExecutor {
             return;
         }
         try {
-            if (!recovered()) {
+            // PostgreSQL down at start: no recovery (nor claim) before the schema is migrated; a later kick tries.
+            if (!schema.migrated() || !recovered()) {
                 return;
             }
             do {

@@ -17,6 +17,9 @@ class DatabaseOutageTest {
         assertTrue(DatabaseOutage.isConnectionFailure(new RuntimeException(
                 new PgException("terminating connection due to administrator command", "FATAL", "57P01", null))));
         assertTrue(DatabaseOutage.isConnectionFailure(io.vertx.sqlclient.ClosedConnectionException.INSTANCE));
+        // Over JDBC (Flyway's migrations): the same SQLSTATEs.
+        assertTrue(DatabaseOutage.isConnectionFailure(new java.sql.SQLException("connection failure", "08006")));
+        assertTrue(DatabaseOutage.isConnectionFailure(new java.sql.SQLException("starting up", "57P03")));
     }
 
     @Test
@@ -24,5 +27,6 @@ class DatabaseOutageTest {
         assertFalse(DatabaseOutage.isConnectionFailure(new PgException("relation does not exist", "ERROR", "42P01",
                 null)));
         assertFalse(DatabaseOutage.isConnectionFailure(new IllegalArgumentException("bad")));
+        assertFalse(DatabaseOutage.isConnectionFailure(new java.sql.SQLException("no such table", "42P01")));
     }
 }
