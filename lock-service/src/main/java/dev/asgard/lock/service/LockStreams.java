@@ -97,13 +97,8 @@ public class LockStreams {
             // the gRPC context's cancellation does reach us.
             io.grpc.Context call = io.grpc.Context.current();
             call.addListener(cancelled -> stream.terminated(), Runnable::run);
-            io.vertx.core.http.HttpServerRequest http = dev.asgard.lock.grpc.StreamCloseFilter.current();
-            if (http != null) {
-                http.response().closeHandler(closed -> stream.terminated());
-            } else {
-                LOG.debugf("Acquire %s: no HTTP request on the context; a client reset is noticed at the wait timeout",
-                        request.requestId());
-            }
+            // A client that resets the stream or drops the connection cancels the Multi through commons'
+            // ClientCancelInterceptor (onTermination above).
             Duration wait = request.waitTimeout() == null || request.waitTimeout().compareTo(config.maxWait()) > 0
                     ? config.maxWait() : request.waitTimeout();
             Instant deadline = clock.instant().plus(wait);

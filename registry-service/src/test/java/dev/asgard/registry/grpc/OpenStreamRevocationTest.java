@@ -49,7 +49,8 @@ import io.restassured.http.ContentType;
 /**
  * A device revoked while its {@code WatchDevices} stream is open loses the stream within the issue's 5 seconds:
  * the revocation travels as a registry event to the interceptor of commons, which closes the open call. Another
- * device's stream goes on.
+ * device's stream goes on. And a watch whose client goes away ends on the server too (commons'
+ * {@code ClientCancelInterceptor}).
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
@@ -115,6 +116,29 @@ class OpenStreamRevocationTest {
             assertInstanceOf(WatchDevicesResponse.class, next, "the other watch must go on, got " + next);
         } while (!((WatchDevicesResponse) next).getDevice().getDeviceId().equals(later.getDeviceId()));
         assertEquals(DeviceChangeType.DEVICE_CHANGE_TYPE_REGISTERED, ((WatchDevicesResponse) next).getChangeType());
+    }
+
+    @Test
+    void aWatchWhoseClientCancelsEndsOnTheServerToo() throws Exception {
+        String network = "net-" + UUID.randomUUID().toString().substring(0, 8);
+        Device watcher = enroll(network);
+        double before = openWatches();
+        BlockingQueue<Object> watch = watch(watcher);
+        awaitInitialState(watch);
+        Await.until(() -> openWatches() == before + 1, Duration.ofSeconds(5), Duration.ofMillis(50));
+
+        // The client goes away (an HTTP/2 stream reset): the server cancels the watch, its call is no longer open.
+        watches.get(watches.size() - 1).cancel(null);
+        Await.until(() -> openWatches() == before, Duration.ofSeconds(5), Duration.ofMillis(50));
+    }
+
+    /** @return the open WatchDevices calls of the registry, from its Prometheus metrics */
+    private static double openWatches() {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines()
+                .filter(l -> l.startsWith("asgard_grpc_server_calls_open{")
+                        && l.contains("method=\"" + RegistryServiceGrpc.getWatchDevicesMethod().getFullMethodName() + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private BlockingQueue<Object> watch(Device as) {
