@@ -259,7 +259,7 @@ public class OfflineMode {
 
     @Scheduled(every = "1s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void runDue() {
-        if (stopping || !offline() || executor.executingBackups() > 0) {
+        if (stopping || !offline()) {
             offlineRunWaiting = false;
             return;
         }
@@ -277,6 +277,13 @@ public class OfflineMode {
             return;
         }
         offlineRunWaiting = false;
+        // One of the executor's backup slots: no queued backup starts beside this one (PostgreSQL may come back while
+        // it runs), and a shutdown lets it finish or stops it like an online run.
+        Optional<RunExecutor.Slot> slot = executor.takeBackupSlot(this::stopRunning);
+        if (slot.isEmpty()) {
+            busy.set(false);
+            return;
+        }
         boolean started = false;
         try {
             runningOffline = true;
@@ -289,12 +296,15 @@ public class OfflineMode {
                     execution = null;
                     runningOffline = false;
                     busy.set(false);
+                    slot.get().close();
                 }
             });
             started = true;
         } finally {
             if (!started) {
+                runningOffline = false;
                 busy.set(false);
+                slot.get().close();
             }
         }
     }
@@ -438,10 +448,14 @@ public class OfflineMode {
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        stopRunning();
+    }
+
+    /** No further offline runs; the running one's restic gets SIGINT (it removes its lock; journalled interrupted). */
+    private void stopRunning() {
         stopping = true;
         ResticExecution e = execution;
         if (e != null) {
-            // SIGINT: restic removes its lock; the run is journalled as interrupted.
             e.cancel();
         }
     }

@@ -64,6 +64,8 @@ public class RunExecutor {
     private final Map<UUID, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger restoring = new AtomicInteger();
+    /** Backup slots held by backups outside the queue (offline runs). */
+    private final java.util.Set<Slot> outside = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean dispatching = new AtomicBoolean();
     private final AtomicBoolean kickedAgain = new AtomicBoolean();
     private volatile boolean stopping;
@@ -109,9 +111,66 @@ public class RunExecutor {
         return stopping;
     }
 
-    /** @return backups executing on this agent now (offline backups wait for them: {@link OfflineMode}) */
+    /** @return backups executing on this agent now, offline ones included */
     public int executingBackups() {
         return running.get();
+    }
+
+    /**
+     * Takes a backup slot for a backup that runs outside the queue ({@link OfflineMode}'s runs while PostgreSQL is
+     * down), so the executor claims no queued backup beside it (backups never overlap, also when PostgreSQL comes
+     * back while it runs), and a shutdown treats it like a queued run: it may finish within
+     * {@code shutdown-finish-timeout}, then {@code stop} is called (restic gets SIGINT) and the shutdown waits for its
+     * slot to be given back.
+     *
+     * @param stop stops the backup; called at most once, from the shutdown
+     * @return the slot, to {@link Slot#close() close} when the backup has ended and its outcome is recorded; empty if
+     *         every slot is taken or a shutdown has begun
+     */
+    public java.util.Optional<Slot> takeBackupSlot(Runnable stop) {
+        if (stopping || !take(running, config.maxConcurrent())) {
+            return java.util.Optional.empty();
+        }
+        Slot slot = new Slot(stop);
+        outside.add(slot);
+        if (stopping) {
+            slot.close();
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(slot);
+    }
+
+    /** A backup slot held outside the queue: {@link #takeBackupSlot}. */
+    public final class Slot implements AutoCloseable {
+        private final Runnable stop;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        private Slot(Runnable stop) {
+            this.stop = stop;
+        }
+
+        /** Gives the slot back (idempotent); queued runs may start. */
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                outside.remove(this);
+                running.decrementAndGet();
+                kick();
+            }
+        }
+    }
+
+    /** Takes one of {@code limit} slots of {@code count}, atomically: false when all are taken. */
+    private static boolean take(AtomicInteger count, int limit) {
+        while (true) {
+            int n = count.get();
+            if (n >= limit) {
+                return false;
+            }
+            if (count.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     /** @return this agent instance's id */
@@ -181,6 +240,7 @@ public class RunExecutor {
         LOG.infof("shutting down: stopping %d run(s) that did not finish in time; they are retried after the next "
                 + "start", running.get() + restoring.get());
         stopAll = true;
+        outside.forEach(slot -> slot.stop.run());
         handles.values().forEach(h -> {
             h.shutdown = true;
             ResticExecution e = h.execution;
@@ -272,9 +332,9 @@ public class RunExecutor {
     }
 
     private void claim(String kind, AtomicInteger count, int limit) {
-        while (!stopping && count.get() < limit) {
-            // The slot is taken before the claim, so a shutdown that starts meanwhile waits for this run too.
-            count.incrementAndGet();
+        // The slot is taken before the claim, so a shutdown that starts meanwhile waits for this run too; atomically,
+        // because an offline backup may take one at the same time.
+        while (!stopping && take(count, limit)) {
             BackupRun run;
             try {
                 run = await(() -> service.claimNext(agentId, kind));

@@ -278,6 +278,30 @@ class RunResourceTest {
     }
 
     @Test
+    void aBackupOutsideTheQueueHoldsTheSlot_noQueuedBackupStartsBesideIt() {
+        // An offline backup (PostgreSQL was down) still running when PostgreSQL answers again holds a backup slot:
+        // queued backups wait for it, as they wait for each other.
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        RunExecutor.Slot offline = executor.takeBackupSlot(() -> stopped.set(true)).orElseThrow();
+        String run;
+        try {
+            assertTrue(executor.takeBackupSlot(() -> {
+            }).isEmpty(), "one backup at a time: no second slot");
+            String repo = repository(PASSWORD, true);
+            Map<String, Object> job = JobResourceTest.job(unique("beside-offline"), repo);
+            job.put("paths", List.of(smallSource.toString()));
+            run = startRun(createJob(job));
+            executor.kick();
+            sleep(1500);
+            assertEquals("QUEUED", get(run).getString("state"), "no backup beside the offline one");
+        } finally {
+            offline.close();
+        }
+        assertEquals("SUCCEEDED", awaitEnd(run, Duration.ofSeconds(60)).getString("state"), "it starts once the slot is free");
+        assertFalse(stopped.get(), "nothing stopped it: no shutdown");
+    }
+
+    @Test
     void transientFailureIsRetriedWithBackOffThenGivesUp() {
         String repo = admin().contentType(ContentType.JSON).body(Map.of("name", unique("down"), "backend", "rest",
                 "url", "rest:http://127.0.0.1:1/nothing", "password", PASSWORD)).post("/api/v1/repositories").then()
