@@ -71,6 +71,9 @@ final class LockServiceGuard {
             token = identity.accessToken();
         } catch (StatusRuntimeException e) {
             throw unavailable(purpose, "registry-service: " + e.getStatus().getCode());
+        } catch (AsgardException e) {
+            // Not enrolled yet (registry-service not reached so far): no device token to lock with.
+            throw unavailable(purpose, e.reason());
         }
         LockServiceGrpc.LockServiceBlockingStub stub = LockServiceGrpc.newBlockingStub(channel)
                 .withCallCredentials(GrpcChannels.bearer(token));
