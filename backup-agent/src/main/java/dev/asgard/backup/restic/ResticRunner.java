@@ -99,8 +99,10 @@ public class ResticRunner {
         environment(pb.environment(), repo);
         pb.redirectInput(in);
         try {
-            return new ResticExecution(pb.start(), lineListener, timeout == null ? defaultTimeout : timeout,
-                    gracePeriod);
+            ResticExecution execution = new ResticExecution(pb.start(), lineListener,
+                    timeout == null ? defaultTimeout : timeout, gracePeriod);
+            ResticScope.started(execution);
+            return execution;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start restic (" + binary + "): " + e.getMessage(), e);
         }

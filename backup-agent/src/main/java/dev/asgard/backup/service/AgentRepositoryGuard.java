@@ -18,7 +18,8 @@ import io.quarkus.runtime.ShutdownEvent;
  * The agent's {@link RepositoryGuard}: always the in-process guard ({@link LocalRepositoryGuard}: operations of
  * this agent wait for each other without a round trip), and, when {@code asgard.backup.lock-service.target} is set,
  * inside it the lock-service lock of the repository ({@link LockServiceGuard}), so agents sharing a repository
- * never collide either.
+ * never collide either. A lock-service lock lost while the work runs stops the work's restic and ends the hold with
+ * {@value RepositoryGuard#LOCK_LOST} ({@link LockServiceGuard}).
  */
 @ApplicationScoped
 public class AgentRepositoryGuard implements RepositoryGuard {

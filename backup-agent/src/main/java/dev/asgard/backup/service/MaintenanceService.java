@@ -23,7 +23,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Repository maintenance: check (recorded on the repository and announced as an event), unlock of stale restic
- * locks, statistics. check and unlock hold the repository exclusively ({@link RepositoryGuard}).
+ * locks, statistics. check and unlock hold the repository exclusively ({@link RepositoryGuard}); when its lock-service
+ * lock is lost meanwhile, restic is stopped and the call fails {@value RepositoryGuard#LOCK_LOST} (409, or 503 when
+ * lock-service could not be reached) — a check stopped that way is not recorded as a check result.
  */
 @ApplicationScoped
 public class MaintenanceService {

@@ -22,6 +22,21 @@ public interface RepositoryGuard {
         EXCLUSIVE
     }
 
+    /** Reason of the error a hold ends with when the repository's lock was lost while the work ran. */
+    String LOCK_LOST = "REPOSITORY_LOCK_LOST";
+
+    /** Why a held lock-service lock was lost. */
+    enum LossReason {
+        /** lock-service let the lease run out (keep-alives did not reach it in time). */
+        EXPIRED,
+        /** An administrator force-released the lock in lock-service. */
+        FORCE_RELEASED,
+        /** A higher-priority request took the lock. */
+        PREEMPTED,
+        /** lock-service could not be reached to renew the lease until the lease may have ended. */
+        CONNECTION_LOST
+    }
+
     /**
      * Runs blocking work while holding the repository. Call on a worker thread (never the event loop): it may wait
      * for the holder to finish.
@@ -32,7 +47,11 @@ public interface RepositoryGuard {
      * @param work the work
      * @param <T> its result
      * @return the work's result
-     * @throws dev.asgard.commons.error.AsgardException ABORTED {@code REPOSITORY_BUSY} when it cannot be held in time
+     * @throws dev.asgard.commons.error.AsgardException ABORTED {@code REPOSITORY_BUSY} when it cannot be held in
+     *         time; {@value #LOCK_LOST} (ABORTED, or UNAVAILABLE when lock-service could not be reached; metadata
+     *         {@code lostReason} a {@link LossReason}) when the lock was lost while the work ran: the restic
+     *         processes the work started on this thread were stopped with SIGINT as soon as the loss was known
+     *         (restic removes its own lock), and the work's result or error is discarded
      */
     <T> T hold(UUID repositoryId, Mode mode, String purpose, Supplier<T> work);
 }

@@ -403,6 +403,9 @@ public class RunExecutor {
                         }
                     }, s -> onMessage(h, s), () -> h.cancelRequested, () -> h.shutdown));
         } catch (dev.asgard.commons.error.AsgardException e) {
+            if (RepositoryGuard.LOCK_LOST.equals(e.reason())) {
+                return new RestoreRunner.Outcome(RunOutcomes.lockLost(e, observed(h)), null);
+            }
             if (!lockRefusal(e)) {
                 throw e;
             }
@@ -429,6 +432,10 @@ public class RunExecutor {
             f = guard.hold(ex.job().repositoryId, RepositoryGuard.Mode.SHARED, "backup " + run.id,
                     () -> backupHeld(run, h, ex));
         } catch (dev.asgard.commons.error.AsgardException e) {
+            if (RepositoryGuard.LOCK_LOST.equals(e.reason())) {
+                // restic was stopped when the lock was lost; no retention without the lock either.
+                return RunOutcomes.lockLost(e, observed(h));
+            }
             if (!lockRefusal(e)) {
                 throw e;
             }
@@ -588,8 +595,12 @@ public class RunExecutor {
         List<String> missing = r.outcome() != ResticOutcome.SOURCE_MISSING ? List.of()
                 : java.util.Arrays.stream(job.paths).filter(p -> !java.nio.file.Files.exists(java.nio.file.Path.of(p)))
                         .toList();
-        return RunOutcomes.of(r, new RunOutcomes.Observed(h.lastStatus, h.summary, List.copyOf(h.unreadable),
-                h.cancelRequested, h.shutdown), repo, missing);
+        return RunOutcomes.of(r, observed(h), repo, missing);
+    }
+
+    private static RunOutcomes.Observed observed(Handle h) {
+        return new RunOutcomes.Observed(h.lastStatus, h.summary, List.copyOf(h.unreadable), h.cancelRequested,
+                h.shutdown);
     }
 
     private static RunService.Finish failure(String kind, String message, String hint, boolean transientFailure,

@@ -80,6 +80,24 @@ final class RunOutcomes {
                 seen.lastStatus(), seen.unreadable());
     }
 
+    /**
+     * A run whose repository lock was lost while restic ran: restic was stopped (SIGINT) and the run fails
+     * {@code LOCK_LOST}, transient (another attempt takes the lock again), unless an administrator asked to cancel it
+     * meanwhile: then it is {@code CANCELLED}, as asked.
+     *
+     * @param lost the hold's error ({@link RepositoryGuard#LOCK_LOST}): which lock, why, what to do
+     * @param seen what the executor saw
+     * @return how the run ends
+     */
+    static RunService.Finish lockLost(dev.asgard.commons.error.AsgardException lost, Observed seen) {
+        if (seen.cancelRequested()) {
+            return new RunService.Finish("CANCELLED", null, seen.lastStatus(), null, null, null, false, null,
+                    seen.unreadable(), null);
+        }
+        return failure("LOCK_LOST", lost.detail(), lost.hint().orElse("Run it again."), true, null, seen.lastStatus(),
+                seen.unreadable());
+    }
+
     static RunService.Finish failure(String kind, String message, String hint, boolean transientFailure, Integer exit,
             BackupMessage.Status lastStatus, List<String> unreadable) {
         return new RunService.Finish("INTERRUPTED".equals(kind) ? "INTERRUPTED" : "FAILED", null, lastStatus, kind,

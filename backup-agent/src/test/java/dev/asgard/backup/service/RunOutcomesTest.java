@@ -44,6 +44,24 @@ class RunOutcomesTest {
     }
 
     @Test
+    void aLostRepositoryLockFailsTheRunTransientlyUnlessACancelWasAsked() {
+        dev.asgard.commons.error.AsgardException lost = LockServiceGuard.lostError("backup/repo/r", "backup 1",
+                new LeaseKeeper.Loss(RepositoryGuard.LossReason.EXPIRED, "lock-service: lease ran out"));
+        RunService.Finish f = RunOutcomes.lockLost(lost, new RunOutcomes.Observed(null, null, List.of("/x"), false,
+                false));
+        assertEquals("FAILED", f.state());
+        assertEquals("LOCK_LOST", f.failureKind());
+        assertTrue(f.transientFailure(), "retried by the job's retry policy");
+        assertTrue(f.message().contains("backup/repo/r") && f.message().contains("EXPIRED"), f.message());
+        assertTrue(f.hint().contains("lock-service"), f.hint());
+        assertEquals(List.of("/x"), f.unreadable());
+        RunService.Finish cancelled = RunOutcomes.lockLost(lost, new RunOutcomes.Observed(null, null, List.of(),
+                true, false));
+        assertEquals("CANCELLED", cancelled.state());
+        assertEquals(null, cancelled.failureKind());
+    }
+
+    @Test
     void secretsAreRemovedFromMessages() {
         RunService.Finish f = RunOutcomes.of(result(1, "Fatal: odd error mentioning repo-password-1 and "
                 + "aws-secret-value"), NOTHING, REPO, List.of());
