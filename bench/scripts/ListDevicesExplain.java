@@ -60,10 +60,11 @@ public class ListDevicesExplain {
         q.put("label zone=zone-7", query(base + " and d.networks && $V and d.labels @> $Z", visible, network));
         q.put("label role in", query(base + " and d.networks && $V and d.labels ->> $K = any($I)", visible, network));
         q.put("name prefix", query(base + " and d.networks && $V and d.name like $P", visible, network));
+        // With a network filter the repository tests equality labels per key (->>); before run 6 it used @>.
         q.put("combined", query(base + " and d.networks @> $N and d.status = any($S)" + capability
-                + " and d.labels @> $E", visible, network));
-        q.put("combined, labels by ->>", query(base + " and d.networks @> $N and d.status = any($S)" + capability
                 + " and d.labels ->> $X = $Y", visible, network));
+        q.put("combined, labels by @> (before run 6)", query(base + " and d.networks @> $N and d.status = any($S)"
+                + capability + " and d.labels @> $E", visible, network));
         q.put("combined, labels by ->>, capability in", query(base + " and d.networks @> $N and d.status = any($S)"
                 + " and d.id in (select c.device_id from registry.device_capability c where c.name = $C)"
                 + " and d.labels ->> $X = $Y", visible, network));
