@@ -113,6 +113,8 @@ public class HeartbeatWriter {
         Device device = new Device();
         device.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
         device.id = deviceId;
+        device.labels = java.util.Map.of();
+        device.networks = new String[0];
         device.status = Device.Status.ACTIVE;
         device.heartbeatSequence = sequence;
         device.lastSeen = now;

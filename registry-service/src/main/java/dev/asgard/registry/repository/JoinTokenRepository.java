@@ -78,8 +78,8 @@ public class JoinTokenRepository implements PanacheRepositoryBase<JoinToken, UUI
     }
 
     /**
-     * Reads a token that this transaction will not change: read-only, so no flush ever writes it back (Hibernate
-     * sees its jsonb/text[] columns as changed on every load).
+     * Reads a token that this transaction will not change: read-only, so no flush ever writes it back, whatever
+     * Hibernate's dirty check thinks of it (see the note on field initializers in {@link JoinToken}).
      *
      * @param id a token id
      * @return the token, or null

@@ -63,9 +63,9 @@ public class CredentialExchangeService {
                     // A share lock: a concurrent revocation waits until this token is issued, so its cut-off
                     // (taken under the row lock) is later than the token's issue time.
                     .chain(() -> devices.findById(device, LockModeType.PESSIMISTIC_READ))
-                    // Only read: left managed, the flush would write the device back (its jsonb/text[] columns look
-                    // changed to Hibernate), bumping its revision, and two exchanges of one device holding the share
-                    // lock would deadlock on that write.
+                    // Only read. Written back (as happened while Device had field initializers), the device's
+                    // revision moved on every exchange, and two exchanges of one device holding the share lock
+                    // deadlocked on that write.
                     .call(devices::leaveUnchanged)
                     .map(this::usable)
                     .chain(found -> {

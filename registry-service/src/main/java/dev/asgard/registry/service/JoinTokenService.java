@@ -162,9 +162,9 @@ public class JoinTokenService {
     public Uni<JoinToken> use(String presented) {
         PrefixedSecret parts = JoinTokenSecrets.parse(presented).orElseThrow(JoinTokenService::invalid);
         Instant now = clock.instant();
-        // No managed copy of the token exists before the use is counted: Hibernate sees the jsonb/text[] columns
-        // of a loaded token as changed, and a managed token would be written back with a version check in the
-        // auto-flush before the UPDATE, failing every concurrent enrolment with the same token
+        // No managed copy of the token exists before the use is counted. A managed token that Hibernate took for
+        // changed (as every loaded one was while JoinToken had field initializers) is written back with a version
+        // check in the auto-flush before the UPDATE, failing every concurrent enrolment with the same token
         // (CONCURRENT_MODIFICATION). The secret is checked on a projection, the use is counted by one conditional
         // UPDATE (exact under concurrency: it re-checks the limit on the locked row), and the token is read once,
         // read-only, after the UPDATE, so it shows the use and is never flushed.
