@@ -73,7 +73,11 @@ public class HeartbeatWriter {
         return recordIfActive(pool, deviceId, sequence, agentVersion, now);
     }
 
-    /** {@link #recordIfActive(UUID, long, String, Instant)} on the given client (a pool or one connection). */
+    /**
+     * {@link #recordIfActive(UUID, long, String, Instant)} on the given client (a pool or one connection). Never on a
+     * connection inside an explicit transaction that writes anything else: the asynchronous commit the statement
+     * sets would then apply to that transaction's other writes too.
+     */
     Uni<Optional<Recorded>> recordIfActive(SqlClient client, UUID deviceId, long sequence, String agentVersion,
             Instant now) {
         return client.preparedQuery(sql)
