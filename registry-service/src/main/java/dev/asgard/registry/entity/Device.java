@@ -1,7 +1,6 @@
 package dev.asgard.registry.entity;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -47,13 +46,18 @@ public class Device {
 
     public byte[] metadata;
 
+    // No field initializers on persistent attributes: Quarkus enhances entities for inline dirty tracking, and an
+    // initializer runs through the tracked setter in the constructor, so every instance Hibernate creates to load a
+    // row starts with that attribute marked changed; the flush then writes the row back and bumps its version
+    // (concurrent enrolments with one join token failed on that; UnchangedEntitiesTest, ConcurrentUseGrpcTest).
+    // Code that creates an entity sets these fields itself.
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
-    public Map<String, String> labels = new LinkedHashMap<>();
+    public Map<String, String> labels;
 
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(nullable = false, columnDefinition = "text[]")
-    public String[] networks = new String[0];
+    public String[] networks;
 
     @Column(name = "agent_version")
     public String agentVersion;

@@ -1,7 +1,6 @@
 package dev.asgard.registry.entity;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -28,12 +27,17 @@ public class DeviceCapability {
     @Id
     public String name;
 
+    // No field initializers on persistent attributes: Quarkus enhances entities for inline dirty tracking, and an
+    // initializer runs through the tracked setter in the constructor, so every instance Hibernate creates to load a
+    // row starts with that attribute marked changed; the flush then writes the row back and bumps its version
+    // (concurrent enrolments with one join token failed on that; UnchangedEntitiesTest, ConcurrentUseGrpcTest).
+    // Code that creates an entity sets these fields itself.
     @Column(nullable = false)
-    public String version = "";
+    public String version;
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
-    public Map<String, String> attributes = new LinkedHashMap<>();
+    public Map<String, String> attributes;
 
     /** Composite key: device and capability name. */
     public static class Key implements Serializable {

@@ -27,8 +27,9 @@ public class DeviceRepository implements PanacheRepositoryBase<Device, UUID> {
 
     /**
      * Marks a device this transaction looked at but did not change as read-only, so the flush does not write it.
-     * Hibernate (ORM 7 with Hibernate Reactive) sees the jsonb {@code labels} and text[] {@code networks} of every
-     * loaded device as changed, and would otherwise write it and bump its revision (UnchangedEntitiesTest).
+     * Needed while {@link Device} had field initializers, which made every loaded device look changed to the
+     * enhanced dirty tracking (see the note there); kept as a guard, since a write-back bumps the revision and
+     * conflicts with concurrent work on the row (UnchangedEntitiesTest).
      *
      * @param device a managed device, or null
      * @return completion

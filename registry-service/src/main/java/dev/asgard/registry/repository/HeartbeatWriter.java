@@ -15,6 +15,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -22,6 +23,14 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * update neither loads the entity nor touches {@code version} (a heartbeat is not a change of the record), and
  * runs on the reactive pool without a Hibernate session: at thousands of heartbeats per second, the session,
  * the locking select and the dirty check cost more than the update itself.
+ *
+ * <p>The fast path commits asynchronously ({@code synchronous_commit = off} for its transaction alone): it does
+ * not wait for its WAL record to reach the disk. {@code last_seen} and the sequence are soft state: a crash of
+ * PostgreSQL can lose the last few hundred milliseconds of them (at most three {@code wal_writer_delay}s), which
+ * the device's next heartbeat writes again; nothing else is written here, and no transaction that commits
+ * synchronously can depend on a lost one without flushing it first (WAL is flushed in order). Status changes and
+ * their outbox events never take this path: they are written by the locked path of {@code HeartbeatService} in a
+ * transaction of their own, with the server's {@code synchronous_commit}.
  *
  * <p>Anything else (a status to change, a duplicate, a pending, revoked or removed device, a new agent version)
  * matches no row and is left to the locked path of {@code HeartbeatService}. The UPDATE takes the row lock, so
@@ -42,7 +51,12 @@ public class HeartbeatWriter {
         this.sql = "UPDATE " + table + " SET heartbeat_sequence = $2, last_seen = $3"
                 + " WHERE id = $1 AND heartbeat_sequence < $2 AND removed_at IS NULL AND status = 'ACTIVE'"
                 + " AND ($4 = '' OR agent_version IS NOT DISTINCT FROM $4)"
-                + " RETURNING version, heartbeat_interval_seconds";
+                // Asynchronous commit for this statement's own (implicit) transaction only: set_config(..., true)
+                // is SET LOCAL, evaluated for the updated row before the commit, and reverts at its end, so the
+                // pooled connection keeps synchronous_commit for everything else. A statement that matched no row
+                // wrote nothing and has nothing to flush.
+                + " RETURNING version, heartbeat_interval_seconds,"
+                + " set_config('synchronous_commit', 'off', true) AS synchronous_commit";
     }
 
     /**
@@ -56,7 +70,17 @@ public class HeartbeatWriter {
      *         the locked path
      */
     public Uni<Optional<Recorded>> recordIfActive(UUID deviceId, long sequence, String agentVersion, Instant now) {
-        return pool.preparedQuery(sql)
+        return recordIfActive(pool, deviceId, sequence, agentVersion, now);
+    }
+
+    /**
+     * {@link #recordIfActive(UUID, long, String, Instant)} on the given client (a pool or one connection). Never on a
+     * connection inside an explicit transaction that writes anything else: the asynchronous commit the statement
+     * sets would then apply to that transaction's other writes too.
+     */
+    Uni<Optional<Recorded>> recordIfActive(SqlClient client, UUID deviceId, long sequence, String agentVersion,
+            Instant now) {
+        return client.preparedQuery(sql)
                 .execute(Tuple.of(deviceId, sequence, OffsetDateTime.ofInstant(now, ZoneOffset.UTC), agentVersion))
                 .map(HeartbeatWriter::revision);
     }
@@ -93,6 +117,8 @@ public class HeartbeatWriter {
         Device device = new Device();
         device.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
         device.id = deviceId;
+        device.labels = java.util.Map.of();
+        device.networks = new String[0];
         device.status = Device.Status.ACTIVE;
         device.heartbeatSequence = sequence;
         device.lastSeen = now;

@@ -65,4 +65,44 @@ public class JoinTokenRepository implements PanacheRepositoryBase<JoinToken, UUI
                 Parameters.with("id", id).and("now", now))
                 .map(updated -> updated == 1);
     }
+
+    /**
+     * @param id a token id
+     * @return the SHA-256 of its secret, or null for an unknown token; loads no entity
+     */
+    public Uni<byte[]> secretSha256(UUID id) {
+        return getSession().chain(session -> session
+                .createSelectionQuery("select t.secretSha256 from JoinToken t where t.id = :id", byte[].class)
+                .setParameter("id", id)
+                .getSingleResultOrNull());
+    }
+
+    /**
+     * Reads a token that this transaction will not change: read-only, so no flush ever writes it back, whatever
+     * Hibernate's dirty check thinks of it (see the note on field initializers in {@link JoinToken}).
+     *
+     * @param id a token id
+     * @return the token, or null
+     */
+    public Uni<JoinToken> findReadOnly(UUID id) {
+        return getSession().chain(session -> session
+                .createSelectionQuery("from JoinToken t where t.id = :id", JoinToken.class)
+                .setParameter("id", id)
+                .setReadOnly(true)
+                .getSingleResultOrNull());
+    }
+
+    /**
+     * Revokes a token unless it is revoked already, in one statement.
+     *
+     * @param id the token
+     * @param now the time of revocation
+     * @param revokedBy who
+     * @return true if this call revoked it
+     */
+    public Uni<Boolean> revoke(UUID id, Instant now, String revokedBy) {
+        return update("revokedAt = :now, revokedBy = :by, version = version + 1 where id = :id and revokedAt is null",
+                Parameters.with("id", id).and("now", now).and("by", revokedBy))
+                .map(updated -> updated == 1);
+    }
 }

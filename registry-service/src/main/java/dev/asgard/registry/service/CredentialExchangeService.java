@@ -63,6 +63,10 @@ public class CredentialExchangeService {
                     // A share lock: a concurrent revocation waits until this token is issued, so its cut-off
                     // (taken under the row lock) is later than the token's issue time.
                     .chain(() -> devices.findById(device, LockModeType.PESSIMISTIC_READ))
+                    // Only read. Written back (as happened while Device had field initializers), the device's
+                    // revision moved on every exchange, and two exchanges of one device holding the share lock
+                    // deadlocked on that write.
+                    .call(devices::leaveUnchanged)
                     .map(this::usable)
                     .chain(found -> {
                         if (!credential.usableAt(clock.instant())) {

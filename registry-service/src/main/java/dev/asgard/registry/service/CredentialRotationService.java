@@ -110,6 +110,9 @@ public class CredentialRotationService {
         }
         return devices.findById(deviceId, LockModeType.PESSIMISTIC_WRITE)
                 .map(device -> rotatable(device, deviceId))
+                // The row lock orders rotations; the device record itself does not change (credentials are rows
+                // of their own), so it must not be flushed: that would bump its revision for nothing.
+                .call(devices::leaveUnchanged)
                 .chain(device -> {
                     Instant now = clock.instant();
                     return credentials.findUsable(deviceId, now)

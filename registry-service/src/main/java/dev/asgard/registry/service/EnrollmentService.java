@@ -143,6 +143,7 @@ public class EnrollmentService {
         device.joinTokenId = token.id;
         device.ephemeral = token.ephemeral;
         device.ephemeralGraceSeconds = token.ephemeralGraceSeconds;
+        device.networks = new String[0];
         describe(device, request, token, now);
         return new Prepared(device, token, false);
     }

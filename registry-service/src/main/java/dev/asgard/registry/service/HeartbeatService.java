@@ -67,8 +67,8 @@ public class HeartbeatService {
             boolean duplicate = sequence <= device.heartbeatSequence;
             boolean agentChanged = !agentVersion.isEmpty() && !agentVersion.equals(device.agentVersion);
             if (duplicate || (device.status == Device.Status.ACTIVE && !agentChanged)) {
-                // Nothing of the record changes. Hibernate Reactive sees the labels (JSON) and networks (array) of
-                // every loaded device as dirty, so the flush would bump the version anyway: keep it from writing.
+                // Nothing of the record changes: keep the flush from writing it (and bumping its version), whatever
+                // the dirty check thinks (see the note on field initializers in Device).
                 return Panache.getSession().invoke(session -> session.setReadOnly(device, true))
                         .chain(() -> duplicate ? Uni.createFrom().item(device) : recordOnly(device, sequence, now));
             }

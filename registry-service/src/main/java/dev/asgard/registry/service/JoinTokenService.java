@@ -138,14 +138,14 @@ public class JoinTokenService {
      */
     @WithTransaction
     public Uni<JoinToken> revoke(UUID id, String revokedBy) {
-        return repository.findById(id).onItem().ifNull().failWith(() -> notFound(id)).chain(token -> {
-            if (token.revokedAt != null) {
-                return Uni.createFrom().item(token);
-            }
-            token.revokedAt = clock.instant();
-            token.revokedBy = revokedBy;
-            return audit.record(AuditRecord.of("join-token.revoke", "join-token", token.id)).replaceWith(token);
-        });
+        // One conditional UPDATE rather than a change of the loaded entity: enrolments count uses of the same row
+        // concurrently, and a versioned write-back of the whole row would either fail on their version bumps or,
+        // without the version, put back a stale usage count.
+        return repository.revoke(id, clock.instant(), revokedBy)
+                .chain(revoked -> repository.findReadOnly(id).onItem().ifNull().failWith(() -> notFound(id))
+                        .call(token -> revoked
+                                ? audit.record(AuditRecord.of("join-token.revoke", "join-token", token.id))
+                                : Uni.createFrom().voidItem()));
     }
 
     /**
@@ -162,32 +162,26 @@ public class JoinTokenService {
     public Uni<JoinToken> use(String presented) {
         PrefixedSecret parts = JoinTokenSecrets.parse(presented).orElseThrow(JoinTokenService::invalid);
         Instant now = clock.instant();
-        // The token is only ever read here and kept read-only: its jsonb/text[] columns look changed to Hibernate,
-        // which would write it back (at the latest in the auto-flush before the UPDATE below) and conflict with
-        // every concurrent enrolment using the same token. The use is counted by one conditional UPDATE; then the
-        // token is read afresh, since the loaded copy predates it.
-        return repository.getSession().chain(session -> repository.findById(parts.id())
-                .invoke(token -> {
-                    if (token != null) {
-                        session.setReadOnly(token, true);
-                    }
-                }))
-                .map(token -> {
-                    if (token == null || !JoinTokenSecrets.matches(parts.secret(), token.secretSha256)) {
+        // No managed copy of the token exists before the use is counted. A managed token that Hibernate took for
+        // changed (as every loaded one was while JoinToken had field initializers) is written back with a version
+        // check in the auto-flush before the UPDATE, failing every concurrent enrolment with the same token
+        // (CONCURRENT_MODIFICATION). The secret is checked on a projection, the use is counted by one conditional
+        // UPDATE (exact under concurrency: it re-checks the limit on the locked row), and the token is read once,
+        // read-only, after the UPDATE, so it shows the use and is never flushed.
+        return repository.secretSha256(parts.id())
+                .map(secret -> {
+                    if (secret == null || !JoinTokenSecrets.matches(parts.secret(), secret)) {
                         throw invalid();
                     }
-                    return token;
+                    return secret;
                 })
-                .chain(token -> repository.tryUse(token.id, now).chain(used -> repository.getSession()
-                        .invoke(session -> session.detach(token))
-                        .chain(session -> repository.findById(token.id)
-                                .invoke(fresh -> session.setReadOnly(fresh, true)))
-                        .map(fresh -> {
-                            if (!used) {
-                                throw unusable(fresh, now);
-                            }
-                            return fresh;
-                        })));
+                .chain(ignored -> repository.tryUse(parts.id(), now))
+                .chain(used -> repository.findReadOnly(parts.id()).map(token -> {
+                    if (!used) {
+                        throw unusable(token, now);
+                    }
+                    return token;
+                }));
     }
 
     private void validate(NewJoinToken request) {

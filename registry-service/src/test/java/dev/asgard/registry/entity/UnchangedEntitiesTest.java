@@ -36,10 +36,12 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
 
 /**
- * Work that looks at a device or join token without changing it must not write it: Hibernate sees the jsonb and
- * text[] columns of every loaded entity as changed, so each such path marks what it leaves alone read-only. Without
- * that, the sweeper would bump the revision of every device it judged, and concurrent enrolments with one join
- * token would conflict on the token's version.
+ * Work that looks at a device or join token without changing it must not write it. The entities had field
+ * initializers on their jsonb/text[] attributes; Quarkus enhances entities for inline dirty tracking, so those
+ * initializers marked the attributes changed in every instance Hibernate created to load a row, and the flush wrote
+ * the row back with a new version: the sweeper bumped the revision of every device it judged, and concurrent
+ * enrolments with one join token conflicted on the token's version. The paths that only read also mark the entity
+ * read-only, as a second guard.
  */
 @QuarkusTest
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
@@ -53,6 +55,9 @@ class UnchangedEntitiesTest {
 
     @Inject
     StatusSweeper sweeper;
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
 
     @Test
     void judgingOrPatchingADeviceWithoutChangeKeepsItsRevision() throws Throwable {
@@ -95,6 +100,53 @@ class UnchangedEntitiesTest {
             pool.shutdownNow();
             channel.shutdownNow();
         }
+    }
+
+    @Test
+    void anEntityLoadedAndLeftAloneIsNeitherDirtyNorWritten() throws Throwable {
+        String token = TestDevices.joinToken(Map.of("networks", List.of("home"), "labels", Map.of("zone", "attic")));
+        UUID tokenId = UUID.fromString(token.split("\\.")[1]);
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
+        String id;
+        try {
+            id = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .enroll(TestDevices.request(token, TestDevices.newName(), TestDevices.newFingerprint())
+                            .addCapabilities(dev.asgard.proto.registry.v1.Capability.newBuilder().setName("storage.nfs")
+                                    .setVersion("4.2.0").putAttributes("export", "srv"))
+                            .build())
+                    .getDevice().getDeviceId();
+        } finally {
+            channel.shutdownNow();
+        }
+        String etag = etag(id);
+        long tokenVersion = tokenVersion(tokenId);
+
+        // Loaded in a transaction that commits, with nothing marked read-only: the flush must find nothing to write.
+        List<String> dirty = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.find(Device.class, UUID.fromString(id))
+                        .chain(device -> session.find(JoinToken.class, tokenId).map(joinToken -> List.of(device, joinToken)))
+                        .chain(loaded -> session.createSelectionQuery("from DeviceCapability where deviceId = :id",
+                                DeviceCapability.class).setParameter("id", UUID.fromString(id)).getResultList()
+                                .map(capabilities -> {
+                                    List<Object> all = new ArrayList<>(loaded);
+                                    all.addAll(capabilities);
+                                    return all;
+                                })))
+                .map(all -> all.stream()
+                        .filter(entity -> ((org.hibernate.engine.spi.SelfDirtinessTracker) entity).$$_hibernate_hasDirtyAttributes())
+                        .map(entity -> entity.getClass().getSimpleName() + " " + List.of(
+                                ((org.hibernate.engine.spi.SelfDirtinessTracker) entity).$$_hibernate_getDirtyAttributes()))
+                        .toList())));
+
+        assertEquals(List.of(), dirty);
+        assertEquals(etag, etag(id));
+        assertEquals(tokenVersion, tokenVersion(tokenId));
+    }
+
+    private long tokenVersion(UUID tokenId) {
+        return pool.preparedQuery("SELECT version FROM registry.join_token WHERE id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(tokenId)).await().atMost(java.time.Duration.ofSeconds(30))
+                .iterator().next().getLong("version");
     }
 
     private static String etag(String id) {

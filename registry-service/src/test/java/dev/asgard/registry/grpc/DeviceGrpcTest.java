@@ -195,6 +195,13 @@ class DeviceGrpcTest {
                         .setLabelSelector(LabelSelector.newBuilder().putMatchLabels("suite", "grpc")))
                 .build());
         assertEquals(List.of(b.getDeviceId()), filtered.getDevicesList().stream().map(Device::getDeviceId).toList());
+        // A label test alone: the caller's scope is then checked outside the index condition, and still holds.
+        ListDevicesResponse labelled = as(a).listDevices(ListDevicesRequest.newBuilder()
+                .setFilter(DeviceFilter.newBuilder()
+                        .setLabelSelector(LabelSelector.newBuilder().putMatchLabels("suite", "grpc")))
+                .build());
+        assertEquals(List.of(a.getDeviceId(), b.getDeviceId()).stream().sorted().toList(),
+                labelled.getDevicesList().stream().map(Device::getDeviceId).sorted().toList());
 
         StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> as(a).listDevices(
                 ListDevicesRequest.newBuilder().setPageSize(-5).build()));

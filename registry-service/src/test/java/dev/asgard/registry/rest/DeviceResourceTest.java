@@ -262,6 +262,13 @@ class DeviceResourceTest {
         assertEquals(List.of(prefix + "-later"), names(Map.of("network", network, "status", "pending")));
         assertEquals(List.of(prefix + "-nas", prefix + "-vm"), names(Map.of("network", network, "capability", "storage.nfs")));
         assertEquals(List.of(prefix + "-nas"), names(Map.of("network", network, "label_selector", "zone=attic")));
+        // With a network filter, equality labels are tested per key (->>) instead of by containment (@>).
+        assertEquals(List.of(prefix + "-nas"), names(Map.of("network", network, "label_selector", "zone=attic,tier=core")));
+        assertEquals(List.of(), names(Map.of("network", network, "label_selector", "zone=attic,tier=edge")));
+        assertEquals(List.of(prefix + "-vm"), names(Map.of("network", network, "status", "active",
+                "capability", "storage.nfs", "label_selector", "tier=edge")));
+        assertEquals(List.of(prefix + "-elsewhere", prefix + "-nas"),
+                names(Map.of("name_prefix", prefix, "label_selector", "zone=attic,tier!=edge")));
         assertEquals(List.of(prefix + "-nas", prefix + "-vm"),
                 names(Map.of("network", network, "label_selector", "zone in (attic, cellar)")));
         assertEquals(List.of(prefix + "-cam", prefix + "-later", prefix + "-vm"),
