@@ -86,7 +86,7 @@ public class RunMapper {
             }
         }
         if (r.failureKind != null) {
-            b.setFailure(RunFailure.newBuilder().setKind(FailureKind.valueOf("FAILURE_KIND_" + r.failureKind))
+            b.setFailure(RunFailure.newBuilder().setKind(failureKind(r.failureKind))
                     .setMessage(r.failureMessage == null ? "" : r.failureMessage)
                     .setHint(r.failureHint == null ? "" : r.failureHint)
                     .setTransient(Boolean.TRUE.equals(r.failureTransient))
@@ -172,5 +172,18 @@ public class RunMapper {
 
     private static double nz(Double v) {
         return v == null ? 0 : v;
+    }
+
+    /**
+     * A stored failure kind as the proto enum. A kind this build does not know (written by a newer agent sharing the
+     * database during an upgrade) maps to UNSPECIFIED rather than failing the whole answer; message and hint still
+     * say what happened.
+     */
+    static FailureKind failureKind(String stored) {
+        try {
+            return FailureKind.valueOf("FAILURE_KIND_" + stored);
+        } catch (IllegalArgumentException e) {
+            return FailureKind.FAILURE_KIND_UNSPECIFIED;
+        }
     }
 }

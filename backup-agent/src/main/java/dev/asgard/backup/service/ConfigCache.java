@@ -105,7 +105,8 @@ public final class ConfigCache {
     public record CachedJob(UUID id, String name, UUID repositoryId, List<String> paths, List<String> excludes,
             boolean excludeCaches, List<String> excludeIfPresent, boolean oneFileSystem, long excludeLargerThanBytes,
             List<String> tags, String host, String scheduleCron, Long scheduleIntervalMs, String timeZone,
-            Instant scheduleAnchorAt, Instant createdAt, Long runTimeoutMs, Instant nextRunAt) {
+            Instant scheduleAnchorAt, Instant createdAt, Long runTimeoutMs, Instant nextRunAt, String missedRunMode,
+            Long missedRunGraceMs) {
 
         /**
          * @param j a files job with a schedule
@@ -115,7 +116,7 @@ public final class ConfigCache {
             return new CachedJob(j.id, j.name, j.repositoryId, List.of(j.paths), List.of(j.excludes), j.excludeCaches,
                     List.of(j.excludeIfPresent), j.oneFileSystem, j.excludeLargerThanBytes, List.of(j.tags), j.host,
                     j.scheduleCron, j.scheduleIntervalMs, j.timeZone, j.scheduleAnchorAt, j.createdAt, j.runTimeoutMs,
-                    j.nextRunAt);
+                    j.nextRunAt, j.missedRunMode, j.missedRunGraceMs);
         }
 
         /** @return a detached job with these settings (for {@link BackupArgs} and the schedule) */
@@ -139,6 +140,13 @@ public final class ConfigCache {
             j.createdAt = createdAt;
             j.runTimeoutMs = runTimeoutMs;
             j.nextRunAt = nextRunAt;
+            // Copies written before these fields existed: the defaults (run-once, 5 minutes).
+            if (missedRunMode != null) {
+                j.missedRunMode = missedRunMode;
+            }
+            if (missedRunGraceMs != null) {
+                j.missedRunGraceMs = missedRunGraceMs;
+            }
             return j;
         }
 
@@ -149,7 +157,7 @@ public final class ConfigCache {
         public CachedJob withNextRunAt(Instant next) {
             return new CachedJob(id, name, repositoryId, paths, excludes, excludeCaches, excludeIfPresent,
                     oneFileSystem, excludeLargerThanBytes, tags, host, scheduleCron, scheduleIntervalMs, timeZone,
-                    scheduleAnchorAt, createdAt, runTimeoutMs, next);
+                    scheduleAnchorAt, createdAt, runTimeoutMs, next, missedRunMode, missedRunGraceMs);
         }
     }
 

@@ -20,6 +20,9 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import dev.asgard.backup.config.OfflineConfig;
+import dev.asgard.backup.domain.MissedRunPolicy;
+import dev.asgard.backup.domain.MissedRuns;
+import dev.asgard.backup.domain.Schedule;
 import dev.asgard.backup.entity.BackupJob;
 import dev.asgard.backup.restic.BackupMessage;
 import dev.asgard.backup.restic.Restic;
@@ -263,12 +266,9 @@ public class OfflineMode {
             offlineRunWaiting = false;
             return;
         }
-        ConfigCache.Document doc = loadCopy();
+        ConfigCache.Document loaded = loadCopy();
         Instant now = clock.instant();
-        Optional<ConfigCache.CachedJob> due = doc.jobs().stream()
-                .filter(j -> j.nextRunAt() != null && !j.nextRunAt().isAfter(now))
-                .min(java.util.Comparator.comparing(ConfigCache.CachedJob::nextRunAt));
-        if (due.isEmpty()) {
+        if (due(loaded, now).isEmpty()) {
             offlineRunWaiting = false;
             return;
         }
@@ -277,6 +277,13 @@ public class OfflineMode {
             return;
         }
         offlineRunWaiting = false;
+        // Under busy: the copy changes only here and in the offline run, never in both at once.
+        ConfigCache.Document doc = applySkip(loadCopy(), now);
+        Optional<ConfigCache.CachedJob> due = due(doc, now);
+        if (due.isEmpty()) {
+            busy.set(false);
+            return;
+        }
         // One of the executor's backup slots: no queued backup starts beside this one (PostgreSQL may come back while
         // it runs), and a shutdown lets it finish or stops it like an online run.
         Optional<RunExecutor.Slot> slot = executor.takeBackupSlot(this::stopRunning);
@@ -330,6 +337,57 @@ public class OfflineMode {
             }
         }
         return copy;
+    }
+
+    private static Optional<ConfigCache.CachedJob> due(ConfigCache.Document doc, Instant now) {
+        return doc.jobs().stream().filter(j -> j.nextRunAt() != null && !j.nextRunAt().isAfter(now))
+                .min(java.util.Comparator.comparing(ConfigCache.CachedJob::nextRunAt));
+    }
+
+    /** {@link #skipMissed(ConfigCache.Document, Instant)}, with the changed copy written to disk. */
+    private ConfigCache.Document applySkip(ConfigCache.Document doc, Instant now) {
+        ConfigCache.Document result = skipMissed(doc, now);
+        if (result != doc) {
+            if (copy == doc) {
+                copy = result;
+            }
+            try {
+                cache.write(result);
+            } catch (java.io.IOException e) {
+                LOG.warnf("the configuration copy %s cannot be updated: %s", cache.file(), e.getMessage());
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Applies the missed-run policy {@code skip} offline as online: a job whose passed starts all lie beyond the grace
+     * period (the machine was off, or slept) gets no run; its next planned start moves on. The other policies run a
+     * due job once offline (see the class comment), so they change nothing here. Pure.
+     *
+     * @return the copy with those jobs' next starts moved on; {@code doc} itself when nothing changed
+     */
+    static ConfigCache.Document skipMissed(ConfigCache.Document doc, Instant now) {
+        ConfigCache.Document result = doc;
+        for (ConfigCache.CachedJob cached : doc.jobs()) {
+            if (cached.nextRunAt() == null || cached.nextRunAt().isAfter(now)) {
+                continue;
+            }
+            BackupJob job = cached.toJob();
+            MissedRunPolicy policy = job.missedRunPolicy();
+            Optional<Schedule> schedule = job.schedule();
+            if (policy.mode() != MissedRunPolicy.Mode.SKIP || schedule.isEmpty()) {
+                continue;
+            }
+            MissedRuns.Decision decision = MissedRuns.decide(schedule.get(), cached.nextRunAt(), now, policy);
+            if (!decision.runs().isEmpty()) {
+                continue;
+            }
+            LOG.infof("offline: job %s (%s) missed %d planned start(s) beyond its grace period; policy skip, next "
+                    + "start %s", job.name, job.id, decision.skipped(), decision.nextRunAt().orElse(null));
+            result = result.with(cached.withNextRunAt(decision.nextRunAt().orElse(null)));
+        }
+        return result;
     }
 
     private void runOffline(ConfigCache.Document doc, ConfigCache.CachedJob cached) {
