@@ -31,6 +31,7 @@ public final class ResticExecution {
     private final Duration gracePeriod;
     private final AtomicReference<Stop> stop = new AtomicReference<>(Stop.NONE);
     private final List<String> kept = Collections.synchronizedList(new ArrayList<>());
+    private final Object listenerLock = new Object();
     private final StringBuilder stderr = new StringBuilder();
     private final CompletableFuture<ResticResult> result = new CompletableFuture<>();
     private final Thread stdoutPump;
@@ -48,13 +49,23 @@ public final class ResticExecution {
                     }
                 }));
         this.stderrPump = Thread.ofVirtual().name("restic-stderr-" + process.pid())
-                .start(() -> pump(process.getErrorStream(), this::appendStderr));
+                .start(() -> pump(process.getErrorStream(), line -> {
+                    appendStderr(line);
+                    // restic --json writes its per-file error objects to stderr (0.14: "could not read"), not to
+                    // stdout: the listener gets them too, so unreadable files are seen as they happen.
+                    if (lineListener != null && line.startsWith("{") && line.contains("\"message_type\":\"error\"")) {
+                        deliver(lineListener, line);
+                    }
+                }));
         Thread.ofVirtual().name("restic-wait-" + process.pid()).start(() -> awaitExit(timeout));
     }
 
-    private static boolean deliver(Consumer<String> listener, String line) {
+    /** Lines reach the listener one at a time, from the stdout and the stderr pump alike. */
+    private boolean deliver(Consumer<String> listener, String line) {
         try {
-            listener.accept(line);
+            synchronized (listenerLock) {
+                listener.accept(line);
+            }
             return true;
         } catch (RuntimeException e) {
             LOG.debugf(e, "restic line listener failed");
