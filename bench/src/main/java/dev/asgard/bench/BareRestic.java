@@ -142,5 +142,7 @@ final class BareRestic {
         env.put("RESTIC_CACHE_DIR", cacheDir.toString());
         env.put("RESTIC_REPOSITORY", repository.toString());
         env.put("RESTIC_PASSWORD", password);
+        // The agent's default for backups (asgard.backup.restic.backup-progress-fps): the same status rate both ways.
+        env.put("RESTIC_PROGRESS_FPS", "4.0");
     }
 }

@@ -54,5 +54,12 @@ public interface BackupConfig {
 
         /** @return restic's cache folder; restic's default (~/.cache/restic) when unset */
         Optional<Path> cacheDir();
+
+        /**
+         * @return status lines a second that {@code restic backup --json} prints (its {@code RESTIC_PROGRESS_FPS});
+         *         the agent passes progress on at most once a second, restic's default is 60; 0 keeps the default
+         */
+        @WithDefault("4")
+        double backupProgressFps();
     }
 }

@@ -19,6 +19,6 @@ public class ResticProducer {
     public Restic restic(BackupConfig config) {
         BackupConfig.ResticSettings r = config.restic();
         return new Restic(new ResticRunner(r.binary(), r.commandTimeout(), r.cancelGracePeriod(),
-                r.cacheDir().orElse(null)));
+                r.cacheDir().orElse(null), r.backupProgressFps()));
     }
 }

@@ -29,6 +29,7 @@ public class ResticRunner {
     private final Duration defaultTimeout;
     private final Duration gracePeriod;
     private final Path cacheDir;
+    private final double backupProgressFps;
 
     /**
      * @param binary the restic executable (a name on PATH or a path)
@@ -37,10 +38,24 @@ public class ResticRunner {
      * @param cacheDir restic's cache folder; null for restic's default
      */
     public ResticRunner(String binary, Duration defaultTimeout, Duration gracePeriod, Path cacheDir) {
+        this(binary, defaultTimeout, gracePeriod, cacheDir, 0);
+    }
+
+    /**
+     * @param binary restic, a name on PATH or a path
+     * @param defaultTimeout timeout of a command that names none
+     * @param gracePeriod how long restic may take to exit after SIGINT
+     * @param cacheDir restic's cache folder, or null for restic's default
+     * @param backupProgressFps status lines a second {@code restic backup --json} prints ({@code RESTIC_PROGRESS_FPS});
+     *        0 leaves restic's default (60)
+     */
+    public ResticRunner(String binary, Duration defaultTimeout, Duration gracePeriod, Path cacheDir,
+            double backupProgressFps) {
         this.binary = binary;
         this.defaultTimeout = defaultTimeout;
         this.gracePeriod = gracePeriod;
         this.cacheDir = cacheDir;
+        this.backupProgressFps = backupProgressFps;
     }
 
     /** @return a runner of {@code restic} on PATH, 1 h timeout, 10 s SIGINT grace */
@@ -97,6 +112,11 @@ public class ResticRunner {
             Duration timeout, ProcessBuilder.Redirect in) {
         ProcessBuilder pb = new ProcessBuilder(commandLine(repo, args));
         environment(pb.environment(), repo);
+        if (backupProgressFps > 0 && !args.isEmpty() && args.get(0).equals("backup")) {
+            // Only for backup's JSON status stream: with the variable set, other commands would print progress
+            // text even without a terminal.
+            pb.environment().put("RESTIC_PROGRESS_FPS", Double.toString(backupProgressFps));
+        }
         pb.redirectInput(in);
         try {
             ResticExecution execution = new ResticExecution(pb.start(), lineListener,
