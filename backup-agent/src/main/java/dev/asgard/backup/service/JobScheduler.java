@@ -44,6 +44,11 @@ public class JobScheduler {
         this.clock = clock;
     }
 
+    /** Ticks between two looks for queued runs when a tick queued none (see {@link #tick()}). */
+    static final int KICK_EVERY = 5;
+
+    private final java.util.concurrent.atomic.AtomicInteger ticks = new java.util.concurrent.atomic.AtomicInteger();
+
     @Scheduled(every = "${asgard.backup.runs.scheduler-tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
         // Not once a shutdown has begun: nothing new starts, and the database pools close under the tick.
@@ -53,8 +58,14 @@ public class JobScheduler {
         // Through OfflineMode: runs made while PostgreSQL was down are recorded first, and it learns of outages.
         return offline.schedule(this::scheduleDue).onFailure().invoke(e -> LOG.warnf("scheduling due jobs failed: %s", e.getMessage()))
                 .onFailure().recoverWithItem(0)
-                // Also starts retries whose back-off has passed.
-                .invoke(ignored -> executor.kick()).replaceWithVoid();
+                // Starts what this tick queued at once. Otherwise every KICK_EVERY-th tick also looks for retries
+                // whose back-off has passed and runs queued elsewhere: the claim queries are most of an idle
+                // agent's database work, and the CPU they take competes with a running restic.
+                .invoke(queued -> {
+                    if (queued > 0 || ticks.incrementAndGet() % KICK_EVERY == 0) {
+                        executor.kick();
+                    }
+                }).replaceWithVoid();
     }
 
     /**
