@@ -111,11 +111,6 @@ public class RunExecutor {
         return stopping;
     }
 
-    /** @return backups executing on this agent now, offline ones included */
-    public int executingBackups() {
-        return running.get();
-    }
-
     /**
      * Takes a backup slot for a backup that runs outside the queue ({@link OfflineMode}'s runs while PostgreSQL is
      * down), so the executor claims no queued backup beside it (backups never overlap, also when PostgreSQL comes
