@@ -11,6 +11,7 @@ import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.asgard.commons.db.GroupCommit;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.lock.config.LockConfig;
 import dev.asgard.lock.config.ReplicaId;

@@ -42,4 +42,18 @@ public interface DeviceConfig {
     /** @return ephemeral devices removed per transaction */
     @WithDefault("100")
     int ephemeralCleanupBatchSize();
+
+    /** @return group commit of heartbeats (docs/benchmarks.md, registry run 8) */
+    HeartbeatBatch heartbeatBatch();
+
+    /** How the heartbeats of this replica's fast path share statements. */
+    interface HeartbeatBatch {
+        /** @return most heartbeats in one statement; 1 writes every one in its own */
+        @WithDefault("128")
+        int maxSize();
+
+        /** @return heartbeat statements of this replica in flight before further heartbeats wait to share the next */
+        @WithDefault("2")
+        int maxInFlight();
+    }
 }

@@ -3,13 +3,21 @@ package dev.asgard.registry.repository;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.asgard.commons.db.GroupCommit;
+import dev.asgard.registry.config.DeviceConfig;
 import dev.asgard.registry.entity.Device;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -43,11 +51,21 @@ public class HeartbeatWriter {
 
     private final Pool pool;
     private final String sql;
+    private final String batchSql;
+    private final GroupCommit<Heartbeat, Optional<Recorded>> batches;
 
-    public HeartbeatWriter(Pool pool,
+    public HeartbeatWriter(Pool pool, DeviceConfig config,
             @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> schema) {
         this.pool = pool;
         String table = schema.filter(s -> !s.isBlank()).map(s -> s + ".device").orElse("device");
+        this.batchSql = "UPDATE " + table + " AS d SET heartbeat_sequence = b.sequence, last_seen = b.seen"
+                + " FROM unnest($1::uuid[], $2::int8[], $3::timestamptz[], $4::text[]) AS b(id, sequence, seen, agent)"
+                + " WHERE d.id = b.id AND d.heartbeat_sequence < b.sequence AND d.removed_at IS NULL"
+                + " AND d.status = 'ACTIVE' AND (b.agent = '' OR d.agent_version IS NOT DISTINCT FROM b.agent)"
+                + " RETURNING d.id, d.version, d.heartbeat_interval_seconds,"
+                + " set_config('synchronous_commit', 'off', true) AS synchronous_commit";
+        this.batches = new GroupCommit<>(config.heartbeatBatch().maxSize(), config.heartbeatBatch().maxInFlight(),
+                h -> recordIfActive(pool, h.deviceId(), h.sequence(), h.agentVersion(), h.now()), this::recordMany);
         this.sql = "UPDATE " + table + " SET heartbeat_sequence = $2, last_seen = $3"
                 + " WHERE id = $1 AND heartbeat_sequence < $2 AND removed_at IS NULL AND status = 'ACTIVE'"
                 + " AND ($4 = '' OR agent_version IS NOT DISTINCT FROM $4)"
@@ -70,7 +88,39 @@ public class HeartbeatWriter {
      *         the locked path
      */
     public Uni<Optional<Recorded>> recordIfActive(UUID deviceId, long sequence, String agentVersion, Instant now) {
-        return recordIfActive(pool, deviceId, sequence, agentVersion, now);
+        return batches.submit(new Heartbeat(deviceId, sequence, agentVersion, now));
+    }
+
+    /** Several heartbeats in one statement; for each, in order, what {@link #recordIfActive} answers. */
+    Uni<List<Object>> recordMany(List<Heartbeat> heartbeats) {
+        List<Heartbeat> written = new ArrayList<>(heartbeats.size());
+        Set<UUID> seen = new HashSet<>();
+        for (Heartbeat h : heartbeats) {
+            if (seen.add(h.deviceId())) {
+                written.add(h);
+            }
+        }
+        Tuple arrays = Tuple.of(
+                written.stream().map(Heartbeat::deviceId).toArray(UUID[]::new),
+                written.stream().map(Heartbeat::sequence).toArray(Long[]::new),
+                written.stream().map(h -> OffsetDateTime.ofInstant(h.now(), ZoneOffset.UTC))
+                        .toArray(OffsetDateTime[]::new),
+                written.stream().map(Heartbeat::agentVersion).toArray(String[]::new));
+        return pool.preparedQuery(batchSql).execute(arrays).map(rows -> {
+            Map<UUID, Recorded> recorded = new HashMap<>();
+            for (Row row : rows) {
+                recorded.put(row.getUUID("id"),
+                        new Recorded(row.getLong("version"), row.getInteger("heartbeat_interval_seconds")));
+            }
+            List<Object> answers = new ArrayList<>(heartbeats.size());
+            Set<UUID> answered = new HashSet<>();
+            for (Heartbeat h : heartbeats) {
+                // The first heartbeat of a device was in the statement; any further one of the batch was not.
+                answers.add(answered.add(h.deviceId()) ? Optional.ofNullable(recorded.get(h.deviceId()))
+                        : Optional.empty());
+            }
+            return answers;
+        });
     }
 
     /**
@@ -92,6 +142,10 @@ public class HeartbeatWriter {
         }
         Row row = iterator.next();
         return Optional.of(new Recorded(row.getLong("version"), row.getInteger("heartbeat_interval_seconds")));
+    }
+
+    /** A heartbeat waiting for the fast path. */
+    record Heartbeat(UUID deviceId, long sequence, String agentVersion, Instant now) {
     }
 
     /**

@@ -30,9 +30,10 @@ public class StatusSweeper {
 
     /**
      * ({@code {h-schema}} is Hibernate's placeholder for the default schema, which native SQL does not get.)
-     * One query for both kinds of device, each branch served by its own partial index (V9): devices on the
-     * global thresholds by a range on last_seen; devices with thresholds of their own (few) by the shortest
-     * threshold any device can have, then judged per row. Per-field fallback, as in {@link HeartbeatPolicy}.
+     * One query for both kinds of device: devices on the global thresholds by a range on last_seen; devices with
+     * thresholds of their own (few) by the shortest threshold any device can have, then judged per row. Per-field
+     * fallback, as in {@link HeartbeatPolicy}. No index serves last_seen on purpose (V10: heartbeats stay HOT
+     * updates); the query scans the live active/inactive devices, on the leader, once per sweep interval.
      */
     static final String CANDIDATES = """
             select id from {h-schema}device

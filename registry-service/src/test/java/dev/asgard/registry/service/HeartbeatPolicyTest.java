@@ -53,6 +53,11 @@ class HeartbeatPolicyTest {
         public int ephemeralCleanupBatchSize() {
             return 100;
         }
+
+        @Override
+        public HeartbeatBatch heartbeatBatch() {
+            throw new UnsupportedOperationException("not used by the policy");
+        }
     };
 
     @Test

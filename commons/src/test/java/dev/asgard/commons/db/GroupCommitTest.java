@@ -1,4 +1,4 @@
-package dev.asgard.lock.repository;
+package dev.asgard.commons.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -37,10 +37,17 @@ class GroupCommitTest {
         return Uni.createFrom().completionStage(done);
     }
 
+    /** An item's own refusal, as a batch function returns it among the answers. */
+    private static final class Refusal extends RuntimeException {
+        Refusal(String reason) {
+            super(reason);
+        }
+    }
+
     private static List<Object> answersFor(List<String> requests) {
         List<Object> answers = new ArrayList<>();
         for (String r : requests) {
-            answers.add(r.startsWith("bad") ? new LockFunctions.Refusal("TOO_MANY_LOCKS", "3") : "answer-" + r);
+            answers.add(r.startsWith("bad") ? new Refusal("TOO_MANY_LOCKS") : "answer-" + r);
         }
         return answers;
     }
@@ -67,7 +74,7 @@ class GroupCommitTest {
         assertEquals("answer-d", d.get(1, TimeUnit.SECONDS));
         var refused = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> bad.get(1, TimeUnit.SECONDS));
-        assertInstanceOf(LockFunctions.Refusal.class, refused.getCause(), "the refusal reaches only its own caller");
+        assertInstanceOf(Refusal.class, refused.getCause(), "the refusal reaches only its own caller");
 
         call(batcher, "e");
         assertEquals(List.of("e"), started.get(2), "nothing in flight any more: alone again");

@@ -1,4 +1,4 @@
-package dev.asgard.lock.repository;
+package dev.asgard.commons.db;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,10 +13,11 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
 
 /**
- * Group commit of this replica's takes, and of its releases (one instance each): while {@code maxInFlight}
- * transactions of the kind are running, further requests wait here, and the next transaction runs all that waited
- * (up to {@code maxSize}), so one commit, and for takes one WAL flush, covers many changes. A request that finds
- * fewer transactions in flight runs at once, alone: a single client never waits for a batch.
+ * Group commit of one kind of small write (a lock-service replica's takes, its releases; a registry replica's
+ * heartbeats): while {@code maxInFlight} transactions of the kind are running, further requests wait here, and the
+ * next transaction runs all that waited (up to {@code maxSize}), so one statement, one commit and one WAL flush cover
+ * many changes. A request that finds fewer transactions in flight runs at once, alone: a single client never waits
+ * for a batch.
  *
  * <p>Each caller gets its own answer (or its own refusal) on its own Vert.x context, as if it had run alone. When a
  * batch fails as a whole with an error from PostgreSQL (its transaction changed nothing), every item is run again on
@@ -25,7 +26,7 @@ import io.vertx.pgclient.PgException;
  * @param <I> a request
  * @param <R> its answer
  */
-final class GroupCommit<I, R> {
+public final class GroupCommit<I, R> {
 
     private record Pending<I, R>(I request, Context context, CompletableFuture<R> answer) {
     }
@@ -44,14 +45,14 @@ final class GroupCommit<I, R> {
      * @param many runs several requests in one transaction: for each, in order, its answer or the Throwable that is
      *        its refusal
      */
-    GroupCommit(int maxSize, int maxInFlight, Function<I, Uni<R>> one, Function<List<I>, Uni<List<Object>>> many) {
+    public GroupCommit(int maxSize, int maxInFlight, Function<I, Uni<R>> one, Function<List<I>, Uni<List<Object>>> many) {
         this.maxSize = maxSize;
         this.maxInFlight = Math.max(1, maxInFlight);
         this.one = one;
         this.many = many;
     }
 
-    Uni<R> submit(I request) {
+    public Uni<R> submit(I request) {
         if (maxSize <= 1) {
             return one.apply(request);
         }
