@@ -71,7 +71,7 @@ final class BackupBench implements Callable<Integer> {
     String restic;
 
     @Option(names = "--agent-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError",
+            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
             description = "JVM options of the agent, space-separated (default: the launcher's).")
     List<String> jvmOptions;
 

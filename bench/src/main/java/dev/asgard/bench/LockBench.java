@@ -47,7 +47,7 @@ final class LockBench implements Callable<Integer> {
     boolean durable;
 
     @Option(names = "--lock-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError",
+            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
             description = "JVM options of lock-service, space-separated (default: the launcher's).")
     List<String> jvmOptions;
 

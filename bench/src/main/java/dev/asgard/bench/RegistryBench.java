@@ -49,7 +49,7 @@ final class RegistryBench implements Callable<Integer> {
     boolean durable;
 
     @Option(names = "--registry-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:+ExitOnOutOfMemoryError",
+            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
             description = "JVM options of the registry, space-separated (default: the launcher's).")
     List<String> registryJvmOptions;
 
@@ -92,8 +92,9 @@ final class RegistryBench implements Callable<Integer> {
     @Option(names = "--list-calls", defaultValue = "300", description = "Measured calls per filter.")
     int listCalls;
 
-    @Option(names = "--list-concurrency", defaultValue = "4", description = "ListDevices calls in flight.")
-    int listConcurrency;
+    @Option(names = "--list-concurrency", defaultValue = "1,2,4", split = ",",
+            description = "ListDevices calls in flight; each value is one measured round over all filters.")
+    List<Integer> listConcurrency;
 
     @Option(names = "--page-size", defaultValue = "50", description = "ListDevices page size.")
     int pageSize;
@@ -242,10 +243,14 @@ final class RegistryBench implements Callable<Integer> {
         DeviceSeeder.joinAllNetworks(platform.postgres(), device.id());
         List<DeviceFleet.SimDevice> caller = exchange(fleet, List.of(device), null);
         out.printf("  inserted and analysed in %.1f s; caller %s in all %d networks; %d calls per filter,"
-                + " %d in flight, page size %d%n", (System.nanoTime() - begin) / 1e9, device.id(),
+                + " %s in flight, page size %d%n", (System.nanoTime() - begin) / 1e9, device.id(),
                 DeviceSeeder.NETWORKS, listCalls, listConcurrency, pageSize);
-        results.addAll(new ListDevicesBench(channel, caller.get(0).token(), out).run(listCalls, listConcurrency, pageSize,
-                Math.max(10, listCalls / 10)));
+        ListDevicesBench lists = new ListDevicesBench(channel, caller.get(0).token(), out);
+        for (int concurrency : listConcurrency) {
+            out.printf("  %d in flight:%n", concurrency);
+            results.addAll(lists.run(listCalls, concurrency, pageSize, Math.max(10, listCalls / 10),
+                    listConcurrency.size() > 1 ? " @" + concurrency : ""));
+        }
     }
 
     /** @return the wall-clock time, to match the output with the logs and a JFR recording */
