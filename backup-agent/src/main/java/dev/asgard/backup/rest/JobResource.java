@@ -64,7 +64,7 @@ public class JobResource {
     }
 
     private String user() {
-        return identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
+        return RestParams.caller(identity);
     }
 
     /** Creates a job; with a schedule and enabled, its next start is planned at once. */
@@ -120,10 +120,7 @@ public class JobResource {
     @Operation(summary = "Start a backup run of a job")
     public Uni<Response> start(@PathParam("id") String jobId, @HeaderParam("Idempotency-Key") String key) {
         UUID id = parseId(jobId, "id");
-        if (key != null && (key.isBlank() || key.length() > 128)) {
-            throw AsgardException.invalidArgument("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 128 characters.");
-        }
-        return runs.startManual(id, user(), key).invoke(ignored -> executor.kick())
+        return runs.startManual(id, user(), RestParams.idempotencyKey(key)).invoke(ignored -> executor.kick())
                 .map(r -> Response.accepted(runMapper.toView(runMapper.toProto(r))).location(URI.create("/api/v1/runs/" + r.id)).build());
     }
 

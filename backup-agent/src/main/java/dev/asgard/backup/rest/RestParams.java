@@ -3,8 +3,9 @@ package dev.asgard.backup.rest;
 import java.util.UUID;
 
 import dev.asgard.commons.error.AsgardException;
+import io.quarkus.security.identity.SecurityIdentity;
 
-/** Path and query parameters shared by the snapshot and maintenance resources. */
+/** Parameters, headers and the caller's name, shared by the backup-agent's resources. */
 final class RestParams {
 
     private RestParams() {
@@ -50,5 +51,22 @@ final class RestParams {
             throw AsgardException.invalidArgument("INVALID_ARGUMENT", "'%s' is not a time.", value)
                     .withViolation(field, "must be an ISO-8601 time with offset, such as 2026-11-22T06:00:00Z");
         }
+    }
+
+    /**
+     * @param key the {@code Idempotency-Key} header, or null
+     * @return the key, checked: absent (null) or 1 to 128 characters
+     */
+    static String idempotencyKey(String key) {
+        if (key != null && (key.isBlank() || key.length() > 128)) {
+            throw AsgardException.invalidArgument("INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 128 characters.");
+        }
+        return key;
+    }
+
+    /** @return who calls, as run records and the audit name them: the token's principal, or "anonymous" */
+    static String caller(SecurityIdentity identity) {
+        return identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
     }
 }

@@ -58,15 +58,11 @@ public class RestoreResource {
             throw AsgardException.invalidArgument("INVALID_ARGUMENT", "A restore needs a JSON body.")
                     .withViolation("body", "is required: {\"snapshotId\": ..., \"targetPath\": ...}");
         }
-        if (key != null && (key.isBlank() || key.length() > 128)) {
-            throw AsgardException.invalidArgument("INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 128 characters.");
-        }
+        RestParams.idempotencyKey(key);
         RestoreValidation.Input in = new RestoreValidation.Input(body.snapshotId(), body.targetPath(),
                 body.includePaths(), body.excludePaths(), Boolean.TRUE.equals(body.overwrite()),
                 Boolean.TRUE.equals(body.verify()));
-        String user = identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
-        return service.restore(repositoryId, in, user, key).map(r -> Response.accepted(mapper.toView(
+        return service.restore(repositoryId, in, RestParams.caller(identity), key).map(r -> Response.accepted(mapper.toView(
                 mapper.toProto(r))).location(URI.create("/api/v1/runs/" + r.id)).build());
     }
 }

@@ -164,6 +164,6 @@ public class RunResource {
     }
 
     String user() {
-        return identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
+        return RestParams.caller(identity);
     }
 }
