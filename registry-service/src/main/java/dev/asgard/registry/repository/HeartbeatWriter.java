@@ -93,11 +93,15 @@ public class HeartbeatWriter {
 
     /** Several heartbeats in one statement; for each, in order, what {@link #recordIfActive} answers. */
     Uni<List<Object>> recordMany(List<Heartbeat> heartbeats) {
+        // A device twice in the batch goes into the statement once, with its first heartbeat; the others take the
+        // locked path.
+        boolean[] first = new boolean[heartbeats.size()];
         List<Heartbeat> written = new ArrayList<>(heartbeats.size());
         Set<UUID> seen = new HashSet<>();
-        for (Heartbeat h : heartbeats) {
-            if (seen.add(h.deviceId())) {
-                written.add(h);
+        for (int i = 0; i < heartbeats.size(); i++) {
+            first[i] = seen.add(heartbeats.get(i).deviceId());
+            if (first[i]) {
+                written.add(heartbeats.get(i));
             }
         }
         Tuple arrays = Tuple.of(
@@ -113,11 +117,8 @@ public class HeartbeatWriter {
                         new Recorded(row.getLong("version"), row.getInteger("heartbeat_interval_seconds")));
             }
             List<Object> answers = new ArrayList<>(heartbeats.size());
-            Set<UUID> answered = new HashSet<>();
-            for (Heartbeat h : heartbeats) {
-                // The first heartbeat of a device was in the statement; any further one of the batch was not.
-                answers.add(answered.add(h.deviceId()) ? Optional.ofNullable(recorded.get(h.deviceId()))
-                        : Optional.empty());
+            for (int i = 0; i < heartbeats.size(); i++) {
+                answers.add(first[i] ? Optional.ofNullable(recorded.get(heartbeats.get(i).deviceId())) : Optional.empty());
             }
             return answers;
         });
