@@ -62,7 +62,8 @@ public class RestoreResource {
         RestoreValidation.Input in = new RestoreValidation.Input(body.snapshotId(), body.targetPath(),
                 body.includePaths(), body.excludePaths(), Boolean.TRUE.equals(body.overwrite()),
                 Boolean.TRUE.equals(body.verify()));
-        return service.restore(repositoryId, in, RestParams.caller(identity), key).map(r -> Response.accepted(mapper.toView(
-                mapper.toProto(r))).location(URI.create("/api/v1/runs/" + r.id)).build());
+        return service.restore(repositoryId, in, RestParams.caller(identity), key)
+                .map(r -> Response.accepted(mapper.toView(mapper.toProto(r)))
+                        .location(URI.create("/api/v1/runs/" + r.id)).build());
     }
 }

@@ -118,7 +118,8 @@ public class HeartbeatWriter {
             }
             List<Object> answers = new ArrayList<>(heartbeats.size());
             for (int i = 0; i < heartbeats.size(); i++) {
-                answers.add(first[i] ? Optional.ofNullable(recorded.get(heartbeats.get(i).deviceId())) : Optional.empty());
+                answers.add(first[i] ? Optional.ofNullable(recorded.get(heartbeats.get(i).deviceId()))
+                        : Optional.empty());
             }
             return answers;
         });
