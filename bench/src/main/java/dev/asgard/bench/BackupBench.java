@@ -18,6 +18,7 @@ import org.HdrHistogram.Histogram;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.asgard.deploy.ServiceLauncher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,7 +72,7 @@ final class BackupBench implements Callable<Integer> {
     String restic;
 
     @Option(names = "--agent-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
+            defaultValue = ServiceLauncher.JVM_OPTIONS_TEXT,
             description = "JVM options of the agent, space-separated (default: the launcher's).")
     List<String> jvmOptions;
 

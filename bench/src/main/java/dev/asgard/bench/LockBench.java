@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.asgard.deploy.ServiceLauncher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,7 +48,7 @@ final class LockBench implements Callable<Integer> {
     boolean durable;
 
     @Option(names = "--lock-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
+            defaultValue = ServiceLauncher.JVM_OPTIONS_TEXT,
             description = "JVM options of lock-service, space-separated (default: the launcher's).")
     List<String> jvmOptions;
 

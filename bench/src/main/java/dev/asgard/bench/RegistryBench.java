@@ -19,6 +19,7 @@ import dev.asgard.proto.registry.v1.EnrollResponse;
 import dev.asgard.proto.registry.v1.ExchangeCredentialResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import dev.asgard.deploy.ServiceLauncher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,7 +50,7 @@ final class RegistryBench implements Callable<Integer> {
     boolean durable;
 
     @Option(names = "--registry-jvm-options", split = " ",
-            defaultValue = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError",
+            defaultValue = ServiceLauncher.JVM_OPTIONS_TEXT,
             description = "JVM options of the registry, space-separated (default: the launcher's).")
     List<String> registryJvmOptions;
 

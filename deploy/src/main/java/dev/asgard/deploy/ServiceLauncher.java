@@ -19,12 +19,14 @@ public final class ServiceLauncher {
      * within a laptop's memory. G1 with a 10 ms pause goal and no class unloading in its concurrent
      * cycles (the services' classes are loaded once; a full GC still unloads): with the defaults, G1's
      * young and remark pauses of 5-30 ms on a busy 2-core machine were the p99 of heartbeats and device
-     * lists (docs/benchmarks.md, registry run 9: heartbeats at 5 000/s p99 18-20 ms with the defaults,
+     * lists (docs/benchmarks.md, registry runs 8-10: heartbeats at 5 000/s p99 18-20 ms with the defaults,
      * 8 ms with these; ZGC gave 6-11 ms but ~50 % more resident memory).
      */
-    static final List<String> JVM_OPTIONS = List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms64m",
-            "-Xmx384m", "-XX:MaxGCPauseMillis=10", "-XX:-ClassUnloadingWithConcurrentMark",
-            "-XX:+ExitOnOutOfMemoryError");
+    public static final String JVM_OPTIONS_TEXT = "--add-opens java.base/java.lang=ALL-UNNAMED -Xms64m -Xmx384m"
+            + " -XX:MaxGCPauseMillis=10 -XX:-ClassUnloadingWithConcurrentMark -XX:+ExitOnOutOfMemoryError";
+
+    /** {@link #JVM_OPTIONS_TEXT} as arguments (the text is what the bench takes as its default). */
+    static final List<String> JVM_OPTIONS = List.of(JVM_OPTIONS_TEXT.split(" "));
     private static final Duration GRACE = Duration.ofSeconds(15);
 
     private final AsgardHome home;

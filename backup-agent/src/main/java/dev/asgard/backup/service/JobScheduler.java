@@ -2,6 +2,7 @@ package dev.asgard.backup.service;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -47,7 +48,7 @@ public class JobScheduler {
     /** Ticks between two looks for queued runs when a tick queued none (see {@link #tick()}). */
     static final int KICK_EVERY = 5;
 
-    private final java.util.concurrent.atomic.AtomicInteger ticks = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger ticks = new AtomicInteger();
 
     @Scheduled(every = "${asgard.backup.runs.scheduler-tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {

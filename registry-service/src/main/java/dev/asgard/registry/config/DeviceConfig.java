@@ -43,7 +43,7 @@ public interface DeviceConfig {
     @WithDefault("100")
     int ephemeralCleanupBatchSize();
 
-    /** @return group commit of heartbeats (docs/benchmarks.md, registry run 8) */
+    /** @return group commit of heartbeats (docs/benchmarks.md, registry runs 8-10) */
     HeartbeatBatch heartbeatBatch();
 
     /** How the heartbeats of this replica's fast path share statements. */
