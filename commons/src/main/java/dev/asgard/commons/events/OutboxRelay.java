@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -72,6 +73,7 @@ public class OutboxRelay {
     private final String lockName;
     private final Counter relayedCounter;
     private final Counter failureCounter;
+    private final JsonPayloads jsonPayloads;
     private final AtomicLong lagMillis = new AtomicLong();
 
     private volatile boolean running;
@@ -88,6 +90,7 @@ public class OutboxRelay {
      * @param registry where the metrics go
      * @param applicationName {@code quarkus.application.name}, the default {@code ce_source}
      * @param defaultSchema Hibernate's default schema: the service's schema, which names the advisory lock
+     * @param jsonTypes the message types this service's SQL writes as JSON rows ({@link JsonPayloads}), if any
      */
     public OutboxRelay(Pool pool,
             @Channel(EventChannels.OUTBOX) MutinyEmitter<byte[]> emitter,
@@ -96,8 +99,10 @@ public class OutboxRelay {
             Clock clock,
             MeterRegistry registry,
             @ConfigProperty(name = "quarkus.application.name") String applicationName,
-            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> defaultSchema) {
+            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") Optional<String> defaultSchema,
+            Instance<OutboxJsonTypes> jsonTypes) {
         this.pool = pool;
+        this.jsonPayloads = jsonTypes.isResolvable() ? new JsonPayloads(jsonTypes.get()) : null;
         String table = defaultSchema.filter(s -> !s.isBlank()).map(s -> "\"" + s.replace("\"", "\"\"") + "\".outbox")
                 .orElse("outbox");
         this.selectOldest = "SELECT id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type FROM "
@@ -177,9 +182,10 @@ public class OutboxRelay {
     private Uni<Integer> relayBatch(SqlClient tx, Context context) {
         return tx.preparedQuery(selectOldest).execute(Tuple.of(config.batchSize())).chain(found -> {
             List<OutboxEvent> rows = new ArrayList<>(found.size());
-            found.forEach(r -> rows.add(new OutboxEvent(r.getUUID("id"), r.getString("topic"), r.getString("record_key"),
-                    r.getString("ce_type"), r.getString("ce_subject"), r.getOffsetDateTime("ce_time").toInstant(),
-                    r.getBuffer("payload").getBytes(), r.getString("payload_type"))));
+            found.forEach(r -> rows.add(sendable(new OutboxEvent(r.getUUID("id"), r.getString("topic"),
+                    r.getString("record_key"), r.getString("ce_type"), r.getString("ce_subject"),
+                    r.getOffsetDateTime("ce_time").toInstant(), r.getBuffer("payload").getBytes(),
+                    r.getString("payload_type")))));
             lagMillis.set(rows.isEmpty() ? 0 : Math.max(0, clock.millis() - rows.get(0).getCeTime().toEpochMilli()));
             if (rows.isEmpty()) {
                 return Uni.createFrom().item(0);
@@ -198,6 +204,18 @@ public class OutboxRelay {
                         return rows.size();
                     });
         });
+    }
+
+    /** A row with its payload as protobuf: JSON rows are parsed and serialized ({@link JsonPayloads}). */
+    private OutboxEvent sendable(OutboxEvent row) {
+        if (!JsonPayloads.isJson(row.getPayloadType())) {
+            return row;
+        }
+        if (jsonPayloads == null) {
+            throw new IllegalStateException("Outbox row " + row.getId() + " is JSON (" + row.getPayloadType()
+                    + ") but this service produces no OutboxJsonTypes bean");
+        }
+        return jsonPayloads.toProtobuf(row);
     }
 
     private Uni<Void> send(List<OutboxEvent> rows) {

@@ -2,11 +2,16 @@ package dev.asgard.lock.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
 
+import dev.asgard.commons.events.OutboxJsonTypes;
 import dev.asgard.commons.events.SqlEventPublisher;
 import dev.asgard.commons.events.Topics;
 import dev.asgard.lock.domain.Holder;
@@ -24,6 +29,20 @@ import io.vertx.mutiny.sqlclient.SqlClient;
  */
 @ApplicationScoped
 public class LockEvents {
+
+    /**
+     * The events the SQL functions write as proto3 JSON (V8__lock_events_as_json.sql), which the outbox relay sends
+     * as protobuf.
+     *
+     * @return the lock event messages
+     */
+    @Produces
+    @Singleton
+    static OutboxJsonTypes jsonEventTypes() {
+        return new OutboxJsonTypes(JsonFormat.TypeRegistry.newBuilder()
+                .add(List.of(LockAcquired.getDescriptor(), LockReleased.getDescriptor(), LockExpired.getDescriptor()))
+                .build());
+    }
 
     /** ce_type prefix of lock events ({@code asgard.lock.lock.acquired}, ...; see lock_events.proto). */
     public static final String PREFIX = "asgard.lock.lock.";

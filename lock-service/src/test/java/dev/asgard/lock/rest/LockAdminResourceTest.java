@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import dev.asgard.commons.error.GrpcErrors;
 import dev.asgard.commons.events.EventHeaders;
 import dev.asgard.commons.events.Topics;
+import dev.asgard.proto.events.v1.LockAcquired;
 import dev.asgard.proto.events.v1.LockForceReleased;
 import dev.asgard.proto.lock.v1.AcquireRequest;
 import dev.asgard.proto.lock.v1.AcquireResponse;
@@ -194,6 +195,15 @@ class LockAdminResourceTest {
         assertEquals(a.id, event.getOwner().getDeviceId());
         assertEquals("alice", event.getReleasedBy());
         assertEquals("agent hung", event.getReason());
+        // The grant was written by the SQL function as JSON; the relay sent it as protobuf (commons JsonPayloads).
+        ConsumerRecord<String, byte[]> grant = seen.stream().filter(r -> name.equals(r.key())
+                && "asgard.lock.lock.acquired".equals(EventHeaders.read(r).type())).findFirst().orElseThrow();
+        assertTrue(EventHeaders.read(grant).dataSchema().endsWith("/asgard.events.v1.LockAcquired"),
+                EventHeaders.read(grant).dataSchema());
+        LockAcquired acquired = LockAcquired.parseFrom(grant.value());
+        assertEquals(token, acquired.getFencingToken());
+        assertEquals(a.id, acquired.getOwner().getDeviceId());
+        assertEquals(name, acquired.getLockName());
 
         // Without a token: every holder goes; a lock without holders is 404.
         given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(Map.of("reason", "all"))
