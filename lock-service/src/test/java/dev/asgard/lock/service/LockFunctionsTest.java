@@ -2,6 +2,7 @@ package dev.asgard.lock.service;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -158,6 +159,138 @@ class LockFunctionsTest {
         }
         assertEquals(java.util.Set.of("BUSY", "GRANTED", "QUEUED", "REFUSED LOCK_MODE_MISMATCH", "REFUSED TOO_MANY_LOCKS",
                 "REFUSED TOO_MANY_WAITING", "REFUSED REQUEST_ID_IN_USE"), seen, "the cases covered");
+    }
+
+    /**
+     * A batch of releases ({@code lock_release_many}) answers each item what {@code lock_release}, called for the items
+     * one by one in lock-name order, would, and leaves the same holders, queues, lock states and ended grants: random
+     * releases over a few locks with shared and exclusive holders, lapsed leases and waiters, by the holder, by another
+     * device, twice, of a token never granted and of a lock never used (each run in a rolled-back transaction).
+     */
+    @Test
+    void aBatchOfReleasesAnswersAndChangesWhatTheReleasesAloneWould() {
+        Random random = new Random(20261124);
+        UUID replica = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
+                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (int round = 0; round < 40; round++) {
+            String prefix = "rel/" + round + "/";
+            // The locks before the releases: per name up to three holders (shared, or one exclusive), some lapsed,
+            // and sometimes an exclusive waiter.
+            List<Object[]> holders = new ArrayList<>();
+            List<Object[]> waiters = new ArrayList<>();
+            for (String n : List.of("a", "b", "c", "d")) {
+                boolean shared = random.nextBoolean();
+                int count = random.nextInt(shared ? 4 : 2);
+                for (int t = 1; t <= count; t++) {
+                    boolean lapsed = random.nextInt(4) == 0;
+                    holders.add(new Object[] { prefix + n, (long) t, UUID.randomUUID(), "s" + random.nextInt(2),
+                            shared ? "SHARED" : "EXCLUSIVE", utc(now.minusSeconds(lapsed ? 90 : 10)),
+                            utc(lapsed ? now.minusSeconds(30) : now.plusSeconds(30)),
+                            random.nextBoolean() ? replica : null });
+                }
+                if (count > 0 && random.nextInt(3) == 0) {
+                    waiters.add(new Object[] { UUID.randomUUID(), prefix + n, UUID.randomUUID(), "w", replica,
+                            utc(now.minusSeconds(5)) });
+                }
+            }
+            List<Object[]> items = new ArrayList<>();
+            int count = 1 + random.nextInt(8);
+            for (int i = 0; i < count; i++) {
+                int pick = random.nextInt(10);
+                if (holders.isEmpty() || pick == 0) {
+                    items.add(new Object[] { prefix + (pick == 0 ? "z" : "a"), 1L, UUID.randomUUID(), "s0" });
+                    continue;
+                }
+                Object[] h = holders.get(random.nextInt(holders.size()));
+                UUID device = pick == 1 ? UUID.randomUUID() : (UUID) h[2];
+                long token = pick == 2 ? 99L : (Long) h[1];
+                items.add(new Object[] { h[0], token, device, h[3] });
+            }
+            List<String> alone = releases(round, holders, waiters, items, now, false);
+            List<String> together = releases(round, holders, waiters, items, now, true);
+            assertEquals(alone, together, "round " + round);
+            alone.subList(0, count).forEach(answer -> seen.add(answer.contains("|") ? answer.substring(0,
+                    answer.indexOf('|')) + (answer.contains("|g") ? " hand-off" : "") : answer));
+        }
+        assertTrue(seen.containsAll(java.util.Set.of("RELEASED", "RELEASED hand-off", "NOT_FOUND", "ALREADY_RELEASED",
+                "LOST:EXPIRED")), "the cases covered: " + seen);
+    }
+
+    private static final String RELEASED_AFTER = "SELECT coalesce(string_agg(name || ' holder ' || fencing_token"
+            + " || ' ' || device_id, '; ' ORDER BY name, fencing_token), '') FROM lock_holder WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(name || ' waiter ' || request_id, '; ' ORDER BY name, seq), '')"
+            + " FROM lock_waiter WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-') || ' ' || max_permits || ' '"
+            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(name || ' ended ' || fencing_token || ' ' || reason, '; '"
+            + " ORDER BY name, fencing_token), '') FROM lock_grant_end WHERE name LIKE $1"
+            + " UNION ALL SELECT count(*)::text FROM outbox WHERE record_key LIKE $1";
+
+    /** The releases alone (lock_release per item, in name order) or together; the answers, then the locks after. */
+    private List<String> releases(int round, List<Object[]> holders, List<Object[]> waiters, List<Object[]> items,
+            Instant now, boolean together) {
+        String prefix = "rel/" + round + "/";
+        SqlConnection c = pool.getConnection().await().indefinitely();
+        Transaction tx = c.begin().await().indefinitely();
+        try {
+            c.preparedQuery("INSERT INTO lock_state (name, kind, max_permits, fencing_counter, updated_at)"
+                    + " SELECT $1 || x, NULL, 1, 3, $2 FROM unnest(ARRAY['a', 'b', 'c', 'd']) AS x")
+                    .execute(Tuple.of(prefix, utc(now))).await().indefinitely();
+            for (Object[] h : holders) {
+                c.preparedQuery("UPDATE lock_state SET kind = 'LOCK' WHERE name = $1").execute(Tuple.of(h[0]))
+                        .await().indefinitely();
+                c.preparedQuery("INSERT INTO lock_holder (name, fencing_token, device_id, session_id, request_id, mode,"
+                        + " permits, priority, preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms,"
+                        + " lease_expires_at, last_renewed_at, stream_replica) VALUES ($1, $2, $3, $4,"
+                        + " gen_random_uuid(), $5, 1, 0, false, NULL, $6, $6, 60000, $7, $6, $8)")
+                        .execute(Tuple.from(h)).await().indefinitely();
+            }
+            for (Object[] w : waiters) {
+                c.preparedQuery("INSERT INTO lock_waiter (request_id, name, device_id, session_id, mode, permits,"
+                        + " priority, preempt, preemptible, purpose, lease_ttl_ms, enqueued_at, wait_deadline,"
+                        + " replica_id) VALUES ($1, $2, $3, $4, 'EXCLUSIVE', 1, 0, false, false, NULL, 60000, $6, NULL,"
+                        + " $5)").execute(Tuple.from(w)).await().indefinitely();
+            }
+            String[] answers = new String[items.size()];
+            if (together) {
+                Object[] args = new Object[9];
+                args[0] = items.stream().map(i -> (String) i[0]).toArray(String[]::new);
+                args[1] = items.stream().map(i -> (Long) i[1]).toArray(Long[]::new);
+                args[2] = items.stream().map(i -> (UUID) i[2]).toArray(UUID[]::new);
+                args[3] = items.stream().map(i -> (String) i[3]).toArray(String[]::new);
+                args[4] = items.stream().map(i -> utc(now)).toArray(java.time.OffsetDateTime[]::new);
+                args[5] = items.stream().map(i -> utc(now.minusSeconds(10))).toArray(java.time.OffsetDateTime[]::new);
+                args[6] = Topics.LOCK_EVENTS;
+                args[7] = true;
+                args[8] = UUID.randomUUID();
+                c.preparedQuery("SELECT item, answer FROM lock_release_many($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                        .execute(Tuple.from(args)).await().indefinitely()
+                        .forEach(r -> answers[r.getInteger("item") - 1] = r.getString("answer"));
+            } else {
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < items.size(); i++) {
+                    order.add(i);
+                }
+                order.sort(java.util.Comparator.comparing(i -> (String) items.get(i)[0]));
+                for (int i : order) {
+                    Object[] item = items.get(i);
+                    answers[i] = c.preparedQuery("SELECT lock_release($1, $2, $3, $4, $5, $6, $7, true, $8)")
+                            .execute(Tuple.from(new Object[] { item[0], item[1], item[2], item[3], utc(now),
+                                    utc(now.minusSeconds(10)), Topics.LOCK_EVENTS, UUID.randomUUID() }))
+                            .await().indefinitely().iterator().next().getString(0);
+                }
+            }
+            List<String> result = new ArrayList<>(List.of(answers));
+            c.preparedQuery(RELEASED_AFTER).execute(Tuple.of(prefix + "%")).await().indefinitely()
+                    .forEach(r -> result.add(r.getString(0)));
+            return result;
+        } finally {
+            tx.rollback().await().indefinitely();
+            c.close().await().indefinitely();
+        }
     }
 
     private static final String AFTER = "SELECT coalesce(string_agg(name || ' holder ' || fencing_token || ' '"
