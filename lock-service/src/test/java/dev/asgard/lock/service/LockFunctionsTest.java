@@ -82,10 +82,8 @@ class LockFunctionsTest {
     @Test
     void theSqlHandOffGrantsWhatTheGrantPlannerPlans() {
         Random random = new Random(20261122);
-        UUID replica = UUID.randomUUID();
         Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
-                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        UUID replica = aliveReplica(now);
         for (int round = 0; round < 150; round++) {
             boolean semaphore = random.nextBoolean();
             int maxPermits = semaphore ? 1 + random.nextInt(5) : 1;
@@ -123,10 +121,8 @@ class LockFunctionsTest {
     @Test
     void aBatchOfTakesAnswersAndChangesWhatTheTakesAloneWould() {
         Random random = new Random(20261123);
-        UUID replica = UUID.randomUUID();
         Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
-                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        UUID replica = aliveReplica(now);
         UUID limited = UUID.randomUUID();
         pool.preparedQuery("INSERT INTO lock_device_limit (device_id, max_held, max_waiting, updated_at, updated_by)"
                 + " VALUES ($1, 1, 1, now(), 'test')").execute(Tuple.of(limited)).await().indefinitely();
@@ -170,10 +166,8 @@ class LockFunctionsTest {
     @Test
     void aBatchOfReleasesAnswersAndChangesWhatTheReleasesAloneWould() {
         Random random = new Random(20261124);
-        UUID replica = UUID.randomUUID();
         Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
-                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        UUID replica = aliveReplica(now);
         java.util.Set<String> seen = new java.util.TreeSet<>();
         for (int round = 0; round < 40; round++) {
             String prefix = "rel/" + round + "/";
@@ -503,6 +497,14 @@ class LockFunctionsTest {
                         base.plusSeconds(1)),
                 new Holder("sem/ä", 42, owner, UUID.randomUUID(), Mode.SEMAPHORE, 3, -7, false, "", base.minusNanos(1000),
                         base.plusSeconds(10), Duration.ofMinutes(10), base.plusSeconds(600), base.minusNanos(1000)));
+    }
+
+    /** A replica that heartbeated at {@code now} (committed), so waiters it holds count as alive. */
+    private UUID aliveReplica(Instant now) {
+        UUID replica = UUID.randomUUID();
+        pool.preparedQuery("INSERT INTO lock_replica (id, started_at, heartbeat_at) VALUES ($1, $2, $2)")
+                .execute(Tuple.of(replica, utc(now))).await().indefinitely();
+        return replica;
     }
 
     private static java.time.OffsetDateTime utc(Instant instant) {
