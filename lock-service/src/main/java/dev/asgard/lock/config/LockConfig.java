@@ -95,9 +95,10 @@ public interface LockConfig {
 
         /**
          * @return take (release) transactions of this replica in flight before further takes (releases) wait to share
-         *         the next one
+         *         the next one (2: since a batched item costs PostgreSQL a fraction of a single call, fewer in flight
+         *         means larger batches and less work per operation; docs/benchmarks.md, "Run L")
          */
-        @WithDefault("4")
+        @WithDefault("2")
         int maxInFlight();
     }
 }

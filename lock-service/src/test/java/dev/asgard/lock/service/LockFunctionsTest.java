@@ -159,9 +159,10 @@ class LockFunctionsTest {
 
     /**
      * A batch of releases ({@code lock_release_many}) answers each item what {@code lock_release}, called for the items
-     * one by one in lock-name order, would, and leaves the same holders, queues, lock states and ended grants: random
-     * releases over a few locks with shared and exclusive holders, lapsed leases and waiters, by the holder, by another
-     * device, twice, of a token never granted and of a lock never used (each run in a rolled-back transaction).
+     * one by one in lock-name order, would, and leaves the same holders, queues, lock states, ended grants and events:
+     * random releases over a few locks with shared and exclusive holders, lapsed leases and waiters, by the holder, by
+     * another device, twice, of a token never granted and of a lock never used (each run in a rolled-back
+     * transaction).
      */
     @Test
     void aBatchOfReleasesAnswersAndChangesWhatTheReleasesAloneWould() {
@@ -221,7 +222,8 @@ class LockFunctionsTest {
             + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1"
             + " UNION ALL SELECT coalesce(string_agg(name || ' ended ' || fencing_token || ' ' || reason, '; '"
             + " ORDER BY name, fencing_token), '') FROM lock_grant_end WHERE name LIKE $1"
-            + " UNION ALL SELECT count(*)::text FROM outbox WHERE record_key LIKE $1";
+            + " UNION ALL SELECT coalesce(string_agg(ce_type || ' ' || convert_from(payload, 'UTF8'), '; '"
+            + " ORDER BY ce_type, convert_from(payload, 'UTF8')), '') FROM outbox WHERE record_key LIKE $1";
 
     /** The releases alone (lock_release per item, in name order) or together; the answers, then the locks after. */
     private List<String> releases(int round, List<Object[]> holders, List<Object[]> waiters, List<Object[]> items,
