@@ -74,7 +74,9 @@ final class CpuSampler {
         if (command.endsWith("/redis-server") || command.endsWith("/redis-check-rdb") || line.startsWith("redis-server")) {
             return "redis";
         }
-        if (line.contains("KafkaBrokerMain")) {
+        // The broker's main class comes after a classpath of a hundred jars, past what the JDK reads of a command
+        // line on Linux (about 4 kB); its log configuration, near the start, names the broker's directory.
+        if (line.contains("KafkaBrokerMain") || line.contains("asgard-kafka")) {
             return "kafka";
         }
         return null;

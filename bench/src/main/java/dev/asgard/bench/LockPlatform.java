@@ -63,6 +63,8 @@ final class LockPlatform {
         List<String> command = new ArrayList<>();
         command.add(ManagedProcess.javaExecutable().toString());
         command.addAll(jvmOptions);
+        // Names the process for the CPU sampler whatever the jar's path (--lock-jar may point at a copy).
+        command.add("-Dasgard.bench.process=lock-service");
         command.addAll(new AdminTokens().oidcSystemProperties());
         command.add("-Dasgard.device-auth.jwks=" + signer.jwks());
         command.add("-Dasgard.device-auth.issuer=" + DeviceTokenSigner.ISSUER);
