@@ -95,10 +95,10 @@ public interface LockConfig {
 
         /**
          * @return take (release) transactions of this replica in flight before further takes (releases) wait to share
-         *         the next one (2: since a batched item costs PostgreSQL a fraction of a single call, fewer in flight
+         *         the next one (1: since a batched item costs PostgreSQL a fraction of a single call, fewer in flight
          *         means larger batches and less work per operation; docs/benchmarks.md, "Run L")
          */
-        @WithDefault("2")
+        @WithDefault("1")
         int maxInFlight();
     }
 }
