@@ -13,10 +13,11 @@
 -- Locking order: as in V9, the path is taken only when every lock name of the batch has its state row, and then all
 -- of them are locked first, in name order (byte order), before anything is read.
 --
--- Plans: the set-based part is a function of its own (lock_release_simple) that always uses generic plans. A first
--- try of this, not merged, was slower than the loop it replaced because PL/pgSQL re-planned its large statement on
--- every call; the lookups go by index probes per item (name = ANY, the token checked per row), so the generic plan
--- does not depend on the batch's values.
+-- Plans: the set-based part is a function of its own (lock_release_simple) that always uses generic plans and never
+-- scans a table. A first try of this, not merged, was slower than the loop it replaced: PL/pgSQL re-planned its large
+-- statement on every call, and the plans it chose scanned the churning holder table (details below). The lookups go
+-- by index probes per item (name = ANY, the token checked per row), so the generic plan does not depend on the
+-- batch's values.
 
 -- The JSON of asgard.events.v1.LockReleased for a holder (V8), shared by lock_event_released and the batch.
 CREATE FUNCTION lock_json_released(h lock_holder, p_now timestamptz) RETURNS bytea LANGUAGE sql STABLE AS $$
