@@ -32,6 +32,17 @@ public interface OutboxConfig {
     @Max(1000)
     int batchSize();
 
+    /**
+     * @return rows relayed between two {@code VACUUM}s of the outbox that the relay runs itself (0: leave the table
+     *         to autovacuum). A pass reads the oldest rows through the {@code seq} index, and every row a pass deletes
+     *         leaves a dead entry at the head of that index which later passes walk over until a vacuum removes it;
+     *         autovacuum visits a database at most once per {@code autovacuum_naptime} (a minute by default), by
+     *         which time a busy outbox has hundreds of thousands of them
+     */
+    @WithDefault("10000")
+    @Min(0)
+    long vacuumAfter();
+
     /** @return longest pause after repeated failures (the pause doubles from {@link #pollInterval()} up to this) */
     @WithDefault("30s")
     Duration maxBackoff();

@@ -40,9 +40,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * named after the service's schema ({@code pg_try_advisory_xact_lock}), so only one replica relays a
  * given outbox at a time and rows leave in {@code seq} order; reads up to {@code batch-size} rows;
  * sends them through the {@link EventChannels#OUTBOX} channel with topic, key and CloudEvents headers
- * ({@link OutboxRecords}); waits until Kafka acknowledged every one; deletes them; commits. Any failure
- * rolls the pass back, so the rows are sent again by a later pass: consumers deduplicate on
- * {@code ce_id}.
+ * ({@link OutboxRecords}); waits until Kafka acknowledged every one; deletes them; commits, without waiting for
+ * the WAL flush (a commit lost in a crash only sends the rows again). Any failure rolls the pass back, so the rows
+ * are sent again by a later pass: consumers deduplicate on {@code ce_id}.
  *
  * <p>Why a self-rescheduling Vert.x timer loop and not {@code @Scheduled}: Quarkus' simple scheduler
  * checks its triggers once per second, so it cannot poll every 200 ms; and a loop decides its own next
@@ -53,18 +53,32 @@ import io.vertx.mutiny.sqlclient.Tuple;
  *
  * <p>Metrics: {@code asgard.outbox.relayed} (counter, rows), {@code asgard.outbox.failures} (counter,
  * failed passes), {@code asgard.outbox.lag} (gauge, seconds: age of the oldest pending row at the
- * start of the last pass, 0 when the outbox was empty).
+ * start of the last pass, 0 when the outbox was empty), {@code asgard.outbox.vacuums} (counter, see
+ * {@link OutboxConfig#vacuumAfter()}).
+ *
+ * <p>The outbox is a queue table: every row is inserted once and deleted a moment later. After each
+ * {@code vacuum-after} relayed rows the loop vacuums it itself, because the dead index entries the deletes
+ * leave pile up at the head of the {@code seq} index that every pass starts from, far faster than
+ * autovacuum's once-a-minute visits remove them (docs/benchmarks.md, lock-service run N).
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
-    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
+    /**
+     * The pass's lock, and its commit made asynchronous ({@code synchronous_commit = off} for this transaction only):
+     * the pass only deletes rows Kafka already acknowledged, so a commit lost in a database crash means those rows
+     * are sent again (consumers deduplicate on {@code ce_id}), and a pass no longer waits for a WAL flush of its own
+     * or puts one in front of the services' commits.
+     */
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)),"
+            + " set_config('synchronous_commit', 'off', true)";
 
     private final Pool pool;
     private final String selectOldest;
     private final String deleteRelayed;
+    private final String vacuum;
     private final MutinyEmitter<byte[]> emitter;
     private final OutboxConfig config;
     private final Vertx vertx;
@@ -75,6 +89,9 @@ public class OutboxRelay {
     private final Counter failureCounter;
     private final JsonPayloads jsonPayloads;
     private final AtomicLong lagMillis = new AtomicLong();
+    private final Counter vacuumCounter;
+    /** Rows the loop relayed since its last vacuum; only the loop touches it, and its passes never overlap. */
+    private long relayedSinceVacuum;
 
     private volatile boolean running;
     private volatile long timerId = -1;
@@ -108,6 +125,8 @@ public class OutboxRelay {
         this.selectOldest = "SELECT id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type FROM "
                 + table + " ORDER BY seq LIMIT $1";
         this.deleteRelayed = "DELETE FROM " + table + " WHERE id = ANY($1)";
+        // SKIP_LOCKED: if autovacuum (or another replica's relay) is vacuuming the table, there is nothing to add.
+        this.vacuum = "VACUUM (SKIP_LOCKED) " + table;
         this.emitter = emitter;
         this.config = config;
         this.vertx = vertx;
@@ -122,6 +141,9 @@ public class OutboxRelay {
                 .register(registry);
         this.failureCounter = Counter.builder("asgard.outbox.failures")
                 .description("Outbox relay passes that failed and were rolled back")
+                .register(registry);
+        this.vacuumCounter = Counter.builder("asgard.outbox.vacuums")
+                .description("VACUUMs of the outbox table run by the relay (asgard.outbox.vacuum-after)")
                 .register(registry);
         Gauge.builder("asgard.outbox.lag", lagMillis, millis -> millis.get() / 1000.0)
                 .description("Age of the oldest pending outbox row at the start of the last relay pass")
@@ -242,7 +264,14 @@ public class OutboxRelay {
                 relayed -> {
                     consecutiveFailures = 0;
                     // A full batch means more rows are probably waiting: go again at once.
-                    schedule(relayed >= config.batchSize() ? Duration.ofMillis(1) : config.pollInterval());
+                    Duration next = relayed >= config.batchSize() ? Duration.ofMillis(1) : config.pollInterval();
+                    relayedSinceVacuum += relayed;
+                    if (config.vacuumAfter() > 0 && relayedSinceVacuum >= config.vacuumAfter()) {
+                        relayedSinceVacuum = 0;
+                        vacuum().subscribe().with(ignored -> schedule(next), ignored -> schedule(next));
+                    } else {
+                        schedule(next);
+                    }
                 },
                 failure -> {
                     consecutiveFailures++;
@@ -255,6 +284,23 @@ public class OutboxRelay {
                     LOG.debug("Outbox relay failure", failure);
                     schedule(delay);
                 });
+    }
+
+    /**
+     * Vacuums the outbox table ({@link OutboxConfig#vacuumAfter()}): removes the dead rows and index entries the
+     * passes left, so the next passes find the oldest rows without walking over them. Outside any transaction, as
+     * VACUUM must be; a failure (or a role that does not own the table, which PostgreSQL answers with a warning and
+     * skips) costs nothing but the next passes' walk.
+     */
+    Uni<Void> vacuum() {
+        long begin = System.nanoTime();
+        return pool.query(vacuum).execute()
+                .invoke(() -> {
+                    vacuumCounter.increment();
+                    LOG.debugf("Vacuumed the outbox in %d ms", (System.nanoTime() - begin) / 1_000_000);
+                })
+                .onFailure().invoke(failure -> LOG.warnf("Vacuuming the outbox failed: %s", failure))
+                .replaceWithVoid();
     }
 
     /**

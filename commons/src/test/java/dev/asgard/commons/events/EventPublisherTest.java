@@ -36,6 +36,11 @@ class EventPublisherTest {
             }
 
             @Override
+            public long vacuumAfter() {
+                return 10_000;
+            }
+
+            @Override
             public Duration maxBackoff() {
                 return Duration.ofSeconds(30);
             }

@@ -114,8 +114,8 @@ class LockFunctionsTest {
 
     /**
      * {@code lock_acquire_many} answers every item exactly as {@code lock_acquire} called alone for each item, in name
-     * order (arrival order within a name), would, and leaves the same holders and queues; a refused item changes
-     * nothing (random requests over a few names, with mode and capacity mismatches, a device at its limit and request
+     * order (arrival order within a name), would, and leaves the same holders, queues and events; so does
+     * {@code lock_acquire} against V7's path, which it skips for a free lock (V12); a refused item changes nothing (random requests over a few names, with mode and capacity mismatches, a device at its limit and request
      * ids used twice; each run in a rolled-back transaction).
      */
     @Test
@@ -147,8 +147,10 @@ class LockFunctionsTest {
                         5 * random.nextInt(3), random.nextBoolean(), null, 30_000L, utc(now.plusSeconds(60)),
                         random.nextBoolean() ? replica : null, utc(now), utc(now.minusSeconds(10)) });
             }
-            List<String> alone = takesAlone(round, items);
+            List<String> general = takesAlone(round, items, "lock_acquire_general");
+            List<String> alone = takesAlone(round, items, "lock_acquire");
             List<String> together = takesTogether(round, items);
+            assertEquals(general, alone, "round " + round + ": lock_acquire against V7's path");
             assertEquals(alone, together, "round " + round);
             alone.subList(0, count).forEach(answer -> seen.add(answer.startsWith("REFUSED")
                     ? answer.substring(0, answer.indexOf(' ', 8)) : answer.substring(0, answer.indexOf(' '))));
@@ -294,10 +296,15 @@ class LockFunctionsTest {
             + " UNION ALL SELECT coalesce(string_agg(name || ' waiter ' || request_id, '; '"
             + " ORDER BY name, priority DESC, seq), '') FROM lock_waiter WHERE name LIKE $1"
             + " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-') || ' ' || max_permits || ' '"
-            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1";
+            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1"
+            + " UNION ALL SELECT coalesce(string_agg(ce_type || ' ' || convert_from(payload, 'UTF8'), '; '"
+            + " ORDER BY ce_type, convert_from(payload, 'UTF8')), '') FROM outbox WHERE record_key LIKE $1";
 
-    /** Each item by lock_acquire in its own savepoint, in the batch's order; the answers, then the locks after. */
-    private List<String> takesAlone(int round, List<Object[]> items) {
+    /**
+     * Each item by {@code function} (lock_acquire, or V7's lock_acquire_general) in its own savepoint, in the batch's
+     * order; the answers, then the locks and events after.
+     */
+    private List<String> takesAlone(int round, List<Object[]> items, String function) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             order.add(i);
@@ -318,8 +325,8 @@ class LockFunctionsTest {
                 c.query("SAVEPOINT item").execute().await().indefinitely();
                 try {
                     Row r = c.preparedQuery("SELECT outcome, fencing_token, lease_expires_at, queue_position,"
-                            + " queue_length, blocked_by, owner_holds FROM lock_acquire($1, $2, $3, $4, $5, $6, $7, $8,"
-                            + " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)").execute(Tuple.from(args))
+                            + " queue_length, blocked_by, owner_holds FROM " + function + "($1, $2, $3, $4, $5, $6, $7,"
+                            + " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)").execute(Tuple.from(args))
                             .await().indefinitely().iterator().next();
                     answers[i] = answer(r);
                     c.query("RELEASE SAVEPOINT item").execute().await().indefinitely();
