@@ -147,12 +147,21 @@ class LockFunctionsTest {
                         5 * random.nextInt(3), random.nextBoolean(), null, 30_000L, utc(now.plusSeconds(60)),
                         random.nextBoolean() ? replica : null, utc(now), utc(now.minusSeconds(10)) });
             }
-            List<String> general = takesAlone(round, items, "lock_acquire_general");
-            List<String> alone = takesAlone(round, items, "lock_acquire");
-            List<String> together = takesTogether(round, items);
+            // Who holds `a` in the rounds that have a holder: the limited device (at its limit) in some; in others a
+            // device that also takes the free lock `b` first in the batch, alone of its device (V9's set-based path),
+            // from the holding session (owner_holds) or from another.
+            UUID holder = round % 8 == 7 ? limited : UUID.nameUUIDFromBytes(("device " + round).getBytes());
+            if (round % 8 == 3) {
+                items.add(0, new Object[] { "many/" + round + "/b", UUID.randomUUID(), holder,
+                        round % 16 == 3 ? "s0" : "s1", "EXCLUSIVE", 1, 1, 0, false, null, 30_000L,
+                        utc(now.plusSeconds(60)), null, utc(now), utc(now.minusSeconds(10)) });
+            }
+            List<String> general = takesAlone(round, holder, items, "lock_acquire_general");
+            List<String> alone = takesAlone(round, holder, items, "lock_acquire");
+            List<String> together = takesTogether(round, holder, items);
             assertEquals(general, alone, "round " + round + ": lock_acquire against V7's path");
             assertEquals(alone, together, "round " + round);
-            alone.subList(0, count).forEach(answer -> seen.add(answer.startsWith("REFUSED")
+            alone.subList(0, items.size()).forEach(answer -> seen.add(answer.startsWith("REFUSED")
                     ? answer.substring(0, answer.indexOf(' ', 8)) : answer.substring(0, answer.indexOf(' '))));
         }
         assertEquals(java.util.Set.of("BUSY", "GRANTED", "QUEUED", "REFUSED LOCK_MODE_MISMATCH", "REFUSED TOO_MANY_LOCKS",
@@ -304,7 +313,7 @@ class LockFunctionsTest {
      * Each item by {@code function} (lock_acquire, or V7's lock_acquire_general) in its own savepoint, in the batch's
      * order; the answers, then the locks and events after.
      */
-    private List<String> takesAlone(int round, List<Object[]> items, String function) {
+    private List<String> takesAlone(int round, UUID holder, List<Object[]> items, String function) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             order.add(i);
@@ -315,7 +324,7 @@ class LockFunctionsTest {
         SqlConnection c = pool.getConnection().await().indefinitely();
         Transaction tx = c.begin().await().indefinitely();
         try {
-            prepare(c, round);
+            prepare(c, round, holder);
             for (int i : order) {
                 Object[] item = items.get(i);
                 Object[] args = java.util.Arrays.copyOf(item, 18);
@@ -350,9 +359,10 @@ class LockFunctionsTest {
     /**
      * The locks of a round before its takes: in even rounds none exists yet (lock_acquire_many then runs every item
      * through lock_acquire, creating the state rows in name order); in odd rounds all three exist and are free (the
-     * set-based path of V9 may grant), and in every fourth round {@code a} is held by another device as well.
+     * set-based path of V9 may grant), and in every fourth round {@code a} is held by {@code holder} (session s0) as
+     * well.
      */
-    private void prepare(SqlConnection c, int round) {
+    private void prepare(SqlConnection c, int round, UUID holder) {
         if (round % 2 == 0) {
             return;
         }
@@ -365,15 +375,15 @@ class LockFunctionsTest {
                     .execute(Tuple.of(prefix + "a")).await().indefinitely();
             c.preparedQuery("INSERT INTO lock_holder (name, fencing_token, device_id, session_id, request_id, mode,"
                     + " permits, priority, preemptible, purpose, acquired_at, enqueued_at, lease_ttl_ms,"
-                    + " lease_expires_at, last_renewed_at, stream_replica) VALUES ($1, 8, $2, 's', $3, 'EXCLUSIVE', 1,"
+                    + " lease_expires_at, last_renewed_at, stream_replica) VALUES ($1, 8, $2, 's0', $3, 'EXCLUSIVE', 1,"
                     + " 0, false, NULL, now(), now(), 600000, now() + interval '10 minutes', now(), NULL)")
-                    .execute(Tuple.of(prefix + "a", UUID.nameUUIDFromBytes(("device " + prefix).getBytes()),
+                    .execute(Tuple.of(prefix + "a", holder,
                             UUID.nameUUIDFromBytes(("request " + prefix).getBytes()))).await().indefinitely();
         }
     }
 
     /** All items in one lock_acquire_many; the answers, then the locks after. */
-    private List<String> takesTogether(int round, List<Object[]> items) {
+    private List<String> takesTogether(int round, UUID holder, List<Object[]> items) {
         Object[] args = new Object[18];
         Class<?>[] types = { String.class, UUID.class, UUID.class, String.class, String.class, Integer.class,
                 Integer.class, Integer.class, Boolean.class, String.class, Long.class, java.time.OffsetDateTime.class,
@@ -392,7 +402,7 @@ class LockFunctionsTest {
         SqlConnection c = pool.getConnection().await().indefinitely();
         Transaction tx = c.begin().await().indefinitely();
         try {
-            prepare(c, round);
+            prepare(c, round, holder);
             c.preparedQuery("SELECT item, outcome, fencing_token, lease_expires_at, queue_position, queue_length,"
                     + " blocked_by, owner_holds, refusal, refusal_detail FROM lock_acquire_many($1, $2, $3, $4, $5, $6,"
                     + " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)").execute(Tuple.from(args))
