@@ -23,6 +23,7 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,14 @@ class RepositoryResourceTest {
     @BeforeAll
     static void tempRoot() throws Exception {
         root = Files.createTempDirectory("asgard-backup-repos");
+    }
+
+    @AfterAll
+    static void removeTempRoot() throws Exception {
+        // The repositories and sources the tests made (restic writes its files read-only; the owner may still delete).
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
     }
 
     @Test
