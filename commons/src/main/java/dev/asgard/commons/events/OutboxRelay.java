@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,6 +29,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -122,9 +122,11 @@ public class OutboxRelay {
         this.jsonPayloads = jsonTypes.isResolvable() ? new JsonPayloads(jsonTypes.get()) : null;
         String table = defaultSchema.filter(s -> !s.isBlank()).map(s -> "\"" + s.replace("\"", "\"\"") + "\".outbox")
                 .orElse("outbox");
-        this.selectOldest = "SELECT id, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type FROM "
-                + table + " ORDER BY seq LIMIT $1";
-        this.deleteRelayed = "DELETE FROM " + table + " WHERE id = ANY($1)";
+        this.selectOldest = "SELECT id, seq, topic, record_key, ce_type, ce_subject, ce_time, payload, payload_type"
+                + " FROM " + table + " ORDER BY seq LIMIT $1";
+        // By seq, not by id: the rows of a pass are neighbours in the seq index (one or two leaf pages), while their
+        // random UUIDs are scattered over the whole primary key.
+        this.deleteRelayed = "DELETE FROM " + table + " WHERE seq = ANY($1)";
         // SKIP_LOCKED: if autovacuum (or another replica's relay) is vacuuming the table, there is nothing to add.
         this.vacuum = "VACUUM (SKIP_LOCKED) " + table;
         this.emitter = emitter;
@@ -204,10 +206,13 @@ public class OutboxRelay {
     private Uni<Integer> relayBatch(SqlClient tx, Context context) {
         return tx.preparedQuery(selectOldest).execute(Tuple.of(config.batchSize())).chain(found -> {
             List<OutboxEvent> rows = new ArrayList<>(found.size());
-            found.forEach(r -> rows.add(sendable(new OutboxEvent(r.getUUID("id"), r.getString("topic"),
-                    r.getString("record_key"), r.getString("ce_type"), r.getString("ce_subject"),
-                    r.getOffsetDateTime("ce_time").toInstant(), r.getBuffer("payload").getBytes(),
-                    r.getString("payload_type")))));
+            Long[] seqs = new Long[found.size()];
+            for (Row r : found) {
+                seqs[rows.size()] = r.getLong("seq");
+                rows.add(sendable(new OutboxEvent(r.getUUID("id"), r.getString("topic"), r.getString("record_key"),
+                        r.getString("ce_type"), r.getString("ce_subject"), r.getOffsetDateTime("ce_time").toInstant(),
+                        r.getBuffer("payload").getBytes(), r.getString("payload_type"))));
+            }
             lagMillis.set(rows.isEmpty() ? 0 : Math.max(0, clock.millis() - rows.get(0).getCeTime().toEpochMilli()));
             if (rows.isEmpty()) {
                 return Uni.createFrom().item(0);
@@ -215,8 +220,7 @@ public class OutboxRelay {
             return send(rows)
                     // Kafka acknowledges on its own threads; the transaction continues on the pass's context.
                     .emitOn(task -> context.runOnContext(ignored -> task.run()))
-                    .chain(() -> tx.preparedQuery(deleteRelayed)
-                            .execute(Tuple.of(rows.stream().map(OutboxEvent::getId).toArray(UUID[]::new))))
+                    .chain(() -> tx.preparedQuery(deleteRelayed).execute(Tuple.of(seqs)))
                     .map(deleted -> {
                         if (deleted.rowCount() != rows.size()) {
                             LOG.warnf("Relayed %d outbox rows but deleted %d; another relay without the lock?",
