@@ -296,7 +296,7 @@ public class OutboxRelay {
      * VACUUM must be; a failure (or a role that does not own the table, which PostgreSQL answers with a warning and
      * skips) costs nothing but the next passes' walk.
      */
-    Uni<Void> vacuum() {
+    private Uni<Void> vacuum() {
         long begin = System.nanoTime();
         return pool.query(vacuum).execute()
                 .invoke(() -> {
