@@ -115,8 +115,9 @@ class LockFunctionsTest {
     /**
      * {@code lock_acquire_many} answers every item exactly as {@code lock_acquire} called alone for each item, in name
      * order (arrival order within a name), would, and leaves the same holders, queues and events; so does
-     * {@code lock_acquire} against V7's path, which it skips for a free lock (V12); a refused item changes nothing (random requests over a few names, with mode and capacity mismatches, a device at its limit and request
-     * ids used twice; each run in a rolled-back transaction).
+     * {@code lock_acquire} against V7's path, which it skips for a free lock (V12); a refused item changes nothing
+     * (random requests over a few names, with mode and capacity mismatches, a device at its limit and request ids used
+     * twice; each run in a rolled-back transaction).
      */
     @Test
     void aBatchOfTakesAnswersAndChangesWhatTheTakesAloneWould() {
@@ -225,16 +226,24 @@ class LockFunctionsTest {
                 "LOST:EXPIRED")), "the cases covered: " + seen);
     }
 
+    /** The states (kind, capacity, fencing counter) of the locks named like $1. */
+    private static final String STATES_AFTER = " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-')"
+            + " || ' ' || max_permits || ' ' || fencing_counter, '; ' ORDER BY name), '') FROM lock_state"
+            + " WHERE name LIKE $1";
+
+    /** The events the changes of the locks named like $1 wrote, in an order that does not depend on the path taken. */
+    private static final String EVENTS_AFTER = " UNION ALL SELECT coalesce(string_agg(ce_type || ' '"
+            + " || convert_from(payload, 'UTF8'), '; ' ORDER BY ce_type, convert_from(payload, 'UTF8')), '') FROM outbox"
+            + " WHERE record_key LIKE $1";
+
     private static final String RELEASED_AFTER = "SELECT coalesce(string_agg(name || ' holder ' || fencing_token"
             + " || ' ' || device_id, '; ' ORDER BY name, fencing_token), '') FROM lock_holder WHERE name LIKE $1"
             + " UNION ALL SELECT coalesce(string_agg(name || ' waiter ' || request_id, '; ' ORDER BY name, seq), '')"
             + " FROM lock_waiter WHERE name LIKE $1"
-            + " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-') || ' ' || max_permits || ' '"
-            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1"
+            + STATES_AFTER
             + " UNION ALL SELECT coalesce(string_agg(name || ' ended ' || fencing_token || ' ' || reason, '; '"
             + " ORDER BY name, fencing_token), '') FROM lock_grant_end WHERE name LIKE $1"
-            + " UNION ALL SELECT coalesce(string_agg(ce_type || ' ' || convert_from(payload, 'UTF8'), '; '"
-            + " ORDER BY ce_type, convert_from(payload, 'UTF8')), '') FROM outbox WHERE record_key LIKE $1";
+            + EVENTS_AFTER;
 
     /** The releases alone (lock_release per item, in name order) or together; the answers, then the locks after. */
     private List<String> releases(int round, List<Object[]> holders, List<Object[]> waiters, List<Object[]> items,
@@ -304,10 +313,8 @@ class LockFunctionsTest {
             + " || request_id, '; ' ORDER BY name, fencing_token), '') FROM lock_holder WHERE name LIKE $1"
             + " UNION ALL SELECT coalesce(string_agg(name || ' waiter ' || request_id, '; '"
             + " ORDER BY name, priority DESC, seq), '') FROM lock_waiter WHERE name LIKE $1"
-            + " UNION ALL SELECT coalesce(string_agg(name || ' ' || coalesce(kind, '-') || ' ' || max_permits || ' '"
-            + " || fencing_counter, '; ' ORDER BY name), '') FROM lock_state WHERE name LIKE $1"
-            + " UNION ALL SELECT coalesce(string_agg(ce_type || ' ' || convert_from(payload, 'UTF8'), '; '"
-            + " ORDER BY ce_type, convert_from(payload, 'UTF8')), '') FROM outbox WHERE record_key LIKE $1";
+            + STATES_AFTER
+            + EVENTS_AFTER;
 
     /**
      * Each item by {@code function} (lock_acquire, or V7's lock_acquire_general) in its own savepoint, in the batch's
