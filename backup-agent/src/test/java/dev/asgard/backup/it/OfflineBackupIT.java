@@ -105,6 +105,8 @@ class OfflineBackupIT {
                 await(() -> restic.snapshots(resticRepo).size() >= 2, Duration.ofSeconds(90));
                 assertTrue(restic.snapshots(resticRepo).stream().anyMatch(s -> s.time().isAfter(stoppedAt)),
                         "a snapshot made while PostgreSQL was down");
+                // The snapshot is in the repository before restic exits; the agent journals the run after that.
+                await(() -> Files.exists(journalFile) && Files.size(journalFile) > 0, Duration.ofSeconds(30));
                 assertTrue(Files.exists(journalFile), "the offline run is journalled");
                 String journal = Files.readString(journalFile);
                 assertFalse(journal.contains(PASSWORD), "no secret in the journal");
@@ -213,6 +215,8 @@ class OfflineBackupIT {
                 return health(started, "live") == 200;
             }, Duration.ofMinutes(3));
             await(() -> restic.snapshots(resticRepo).size() >= 1, Duration.ofSeconds(90));
+            // The snapshot is in the repository before restic exits; the agent journals the run after that.
+            await(() -> Files.exists(journalFile) && Files.size(journalFile) > 0, Duration.ofSeconds(30));
             assertTrue(Files.exists(journalFile) && Files.size(journalFile) > 0, "the offline run is journalled");
             var ready = given().baseUri(agent.baseUrl()).get("/q/health/ready").then().statusCode(503).extract()
                     .jsonPath();
